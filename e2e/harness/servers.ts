@@ -1,0 +1,158 @@
+/**
+ * Starting real registries for end-to-end tests and benchmarks: Berth (built to dist/)
+ * and the reference, Debian's `docker-registry` (registry:2.8). Each gets its own port
+ * and storage root; stop() kills it and waits for exit.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, existsSync, createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createServer } from "node:net";
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
+
+export interface RunningRegistry {
+  kind: "berth" | "reference";
+  /** e.g. "127.0.0.1:41234" — what docker and skopeo are given. */
+  host: string;
+  url: string;
+  /** The storage root (the folder holding docker/registry/v2). */
+  root: string;
+  process: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Storage root; a new temp folder when absent. */
+  root?: string;
+  port?: number;
+  deleteEnabled?: boolean;
+  /** Extra environment (REGISTRY_* overrides). */
+  env?: Record<string, string>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `berth-${prefix}-`));
+}
+
+/** Fails with an install hint when a required program is missing: tests never silently skip. */
+export function requireProgram(path: string, debianPackage: string): void {
+  if (!existsSync(path)) {
+    throw new Error(`${path} not found: install it with 'apt-get install -y ${debianPackage}' (scripts/install-test-deps.sh does)`);
+  }
+}
+
+async function waitForRegistry(url: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`registry exited with ${child.exitCode} before it was ready; see ${logFile}`);
+    try {
+      const res = await fetch(`${url}/v2/`);
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`registry at ${url} not ready after ${timeoutMs} ms; see ${logFile}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+async function launch(
+  kind: RunningRegistry["kind"],
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  root: string,
+  port: number,
+  logDir: string,
+): Promise<RunningRegistry> {
+  const logFile = join(logDir, `${kind}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], cwd: PROJECT_ROOT });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const host = `127.0.0.1:${port}`;
+  const url = `http://${host}`;
+  try {
+    await waitForRegistry(url, child, logFile);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  return { kind, host, url, root, process: child, logFile, stop: stopper(child) };
+}
+
+/** Berth from dist/ (run `npm run build` first; the e2e global setup does). */
+export async function startBerth(options: StartOptions = {}): Promise<RunningRegistry> {
+  const main = join(PROJECT_ROOT, "dist", "src", "main.js");
+  if (!existsSync(main)) throw new Error(`${main} not found: run 'npm run build' first`);
+  const root = options.root ?? tempDir("berth-data");
+  const port = options.port ?? (await freePort());
+  const workDir = tempDir("berth-run");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
+    REGISTRY_DATABASE_PATH: join(workDir, "berth.sqlite"),
+    REGISTRY_STORAGE_DELETE_ENABLED: String(options.deleteEnabled ?? true),
+    REGISTRY_LOG_LEVEL: "warn",
+    ...options.env,
+  };
+  return launch("berth", process.execPath, [main, "serve"], env, root, port, workDir);
+}
+
+/** Debian's docker-registry (registry:2.8) on its own filesystem root. */
+export async function startReference(options: StartOptions = {}): Promise<RunningRegistry> {
+  requireProgram("/usr/bin/docker-registry", "docker-registry");
+  const root = options.root ?? tempDir("reference-data");
+  const port = options.port ?? (await freePort());
+  const workDir = tempDir("reference-run");
+  const configPath = join(workDir, "config.yml");
+  writeFileSync(
+    configPath,
+    [
+      "version: 0.1",
+      "log:",
+      "  level: warn",
+      "  accesslog:",
+      "    disabled: true",
+      "storage:",
+      "  filesystem:",
+      `    rootdirectory: ${root}`,
+      "  delete:",
+      `    enabled: ${options.deleteEnabled ?? true}`,
+      "http:",
+      `  addr: 127.0.0.1:${port}`,
+      "",
+    ].join("\n"),
+  );
+  // The registry:2 binary panics on some setups when AWS_CA_BUNDLE is set.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  delete env.AWS_CA_BUNDLE;
+  return launch("reference", "/usr/bin/docker-registry", ["serve", configPath], env, root, port, workDir);
+}
