@@ -1,0 +1,39 @@
+/**
+ * createApp: the HTTP application assembled in one readable order — common headers,
+ * access log, the /v2 API, 404, the one error handler. It never listens; main.ts does.
+ */
+import express, { type Express } from "express";
+import type { Logger } from "pino";
+import type { Config } from "./config/types.js";
+import { accessLog } from "./http/access-log.js";
+import { errorHandler, notFound } from "./http/errors.js";
+import { v2Router } from "./http/router.js";
+import type { Registry } from "./registry/registry.js";
+
+export interface AppDependencies {
+  config: Config;
+  registry: Registry;
+  logger: Logger;
+}
+
+export function createApp({ config, registry, logger }: AppDependencies): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", "simple");
+
+  const configuredHeaders = Object.entries(config.http.headers);
+  app.use((_req, res, next) => {
+    res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+    for (const [name, values] of configuredHeaders) res.setHeader(name, values);
+    next();
+  });
+  if (!config.log.accesslog.disabled) app.use(accessLog(logger));
+
+  const prefix = config.http.prefix.replace(/\/+$/, "");
+  app.use(`${prefix}/v2`, v2Router(registry, config));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,81 @@
+/** GET, HEAD and DELETE /v2/<name>/blobs/<digest>. */
+import { pipeline } from "node:stream/promises";
+import { RegistryError } from "../registry/errors.js";
+import { checkDigest } from "../registry/reference.js";
+import { parseByteRange } from "./byte-range.js";
+import type { Handler, HandlerContext } from "./context.js";
+
+function blobTarget(context: HandlerContext) {
+  const repository = context.registry.repository(context.params.name ?? "");
+  return { repository, digest: checkDigest(context.params.digest ?? "") };
+}
+
+export const getBlob: Handler = async (context) => {
+  const { req, res } = context;
+  const { repository, digest } = blobTarget(context);
+  const { size } = await repository.blobs.stat(digest);
+  const method = req.method === "HEAD" ? "HEAD" : "GET";
+
+  if (!context.config.storage.redirect.disable) {
+    const url = await repository.blobs.redirectUrl(digest, method);
+    if (url) {
+      res.setHeader("Docker-Content-Digest", digest.value);
+      res.redirect(307, url);
+      return;
+    }
+  }
+
+  const etag = `"${digest.value}"`;
+  res.setHeader("Docker-Content-Digest", digest.value);
+  res.setHeader("ETag", etag);
+  res.setHeader("Accept-Ranges", "bytes");
+  res.setHeader("Cache-Control", "max-age=31536000");
+  res.setHeader("Content-Type", "application/octet-stream");
+  if (req.headers["if-none-match"] === etag) {
+    res.status(304).end();
+    return;
+  }
+
+  const range = parseByteRange(req.headers.range, size);
+  const start = range?.start ?? 0;
+  const length = range ? range.end - range.start + 1 : size;
+  res.setHeader("Content-Length", String(length));
+  if (range) {
+    res.status(206);
+    res.setHeader("Content-Range", `bytes ${range.start}-${range.end}/${size}`);
+  } else {
+    res.status(200);
+  }
+  if (method === "HEAD" || length === 0) {
+    res.end();
+    return;
+  }
+  const stream = await repository.blobs.open(digest, start);
+  if (range) {
+    // Read only what the range covers.
+    let remaining = length;
+    const limited = (async function* () {
+      for await (const chunk of stream) {
+        const bytes = chunk as Buffer;
+        if (bytes.length >= remaining) {
+          yield bytes.subarray(0, remaining);
+          stream.destroy();
+          return;
+        }
+        remaining -= bytes.length;
+        yield bytes;
+      }
+    })();
+    await pipeline(limited, res);
+    return;
+  }
+  await pipeline(stream, res);
+};
+
+export const deleteBlob: Handler = async (context) => {
+  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
+  const { repository, digest } = blobTarget(context);
+  await repository.blobs.unlink(digest);
+  context.res.setHeader("Docker-Content-Digest", digest.value);
+  context.res.status(202).end();
+};

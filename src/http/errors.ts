@@ -1,0 +1,42 @@
+/** The one error handler: renders RegistryError as the spec's JSON body; anything else is a logged 500. */
+import type { NextFunction, Request, Response } from "express";
+import type { Logger } from "pino";
+import { RegistryError } from "../registry/errors.js";
+import { toRegistryError } from "../registry/storage-errors.js";
+
+/** Errors Express or Node raise for a client's malformed request (bad JSON, aborted body, ...). */
+function isClientError(error: unknown): error is { status: number; message: string } {
+  if (typeof error !== "object" || error === null) return false;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" && status >= 400 && status < 500;
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new RegistryError("NOT_FOUND", "no such route"));
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const mapped = toRegistryError(error);
+    let registryError: RegistryError;
+    if (mapped instanceof RegistryError) {
+      registryError = mapped;
+    } else if (isClientError(mapped)) {
+      registryError = new RegistryError(mapped.status === 413 ? "SIZE_INVALID" : "UNSUPPORTED", mapped.message, undefined, mapped.status);
+    } else if ((mapped as { code?: unknown } | null)?.code === "ECONNRESET" || req.destroyed) {
+      // The client went away mid-request: nothing to answer.
+      return;
+    } else {
+      logger.error({ err: mapped, method: req.method, url: req.originalUrl }, "request failed");
+      registryError = new RegistryError("UNKNOWN", "internal server error");
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(registryError.headers)) res.setHeader(name, value);
+    res.status(registryError.status);
+    res.setHeader("Content-Type", "application/json");
+    res.end(req.method === "HEAD" ? undefined : JSON.stringify({ errors: [registryError] }));
+  };
+}

@@ -1,0 +1,71 @@
+/** PUT, GET, HEAD and DELETE /v2/<name>/manifests/<tag|digest>. */
+import { RegistryError } from "../registry/errors.js";
+import { isManifestType } from "../registry/media-types.js";
+import { checkTag, parseReference } from "../registry/reference.js";
+import { queryParams, urlFor, type Handler, type HandlerContext } from "./context.js";
+import { readBody } from "./read-body.js";
+
+function target(context: HandlerContext) {
+  const repository = context.registry.repository(context.params.name ?? "");
+  return { repository, reference: parseReference(context.params.reference ?? "") };
+}
+
+/**
+ * Content negotiation: a client that lists manifest types in Accept and not this one
+ * (nor a wildcard) cannot use it; answer MANIFEST_UNKNOWN as distribution does.
+ */
+function acceptable(accept: string | undefined, mediaType: string): boolean {
+  if (!accept) return true;
+  const types = accept.split(",").map((entry) => entry.split(";")[0]?.trim().toLowerCase() ?? "");
+  if (types.includes(mediaType) || types.includes("*/*") || types.includes("application/*")) return true;
+  return !types.some(isManifestType);
+}
+
+export const getManifest: Handler = async (context) => {
+  const { req, res } = context;
+  const { repository, reference } = target(context);
+  const manifest = await repository.manifests.get(reference);
+  if (!acceptable(req.headers.accept, manifest.mediaType)) {
+    throw new RegistryError("MANIFEST_UNKNOWN", "the manifest's media type is not in the Accept header", {
+      mediaType: manifest.mediaType,
+    });
+  }
+  const etag = `"${manifest.digest.value}"`;
+  res.setHeader("Content-Type", manifest.mediaType);
+  res.setHeader("Docker-Content-Digest", manifest.digest.value);
+  res.setHeader("ETag", etag);
+  res.setHeader("Content-Length", String(manifest.content.length));
+  if (req.headers["if-none-match"] === etag) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200);
+  if (req.method === "HEAD") res.end();
+  else res.end(manifest.content);
+};
+
+export const putManifest: Handler = async (context) => {
+  const { req, res, config } = context;
+  const { repository, reference } = target(context);
+  const extraTags = queryParams(context, "tag").map(checkTag);
+  const body = await readBody(req, config.validation.manifests.maxsize);
+  const { digest, manifest } = await repository.manifests.put(reference, body, req.headers["content-type"], extraTags);
+  res.setHeader("Location", urlFor(context, `/v2/${repository.name}/manifests/${digest.value}`));
+  res.setHeader("Docker-Content-Digest", digest.value);
+  if (manifest.subject) res.setHeader("OCI-Subject", manifest.subject.digest.value);
+  res.setHeader("Content-Length", "0");
+  res.status(201).end();
+};
+
+export const deleteManifest: Handler = async (context) => {
+  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
+  const { repository, reference } = target(context);
+  if (reference.kind === "tag") {
+    await repository.tags.resolve(reference.tag);
+    await repository.tags.delete(reference.tag);
+    await context.registry.metadata.deleteTag(repository.name, reference.tag);
+  } else {
+    await repository.manifests.delete(reference.digest);
+  }
+  context.res.status(202).end();
+};

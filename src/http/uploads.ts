@@ -1,0 +1,109 @@
+/** Blob uploads: POST (session, monolithic, mount), PATCH, PUT, GET status, DELETE. */
+import { RegistryError } from "../registry/errors.js";
+import { blobSize } from "../registry/blobs.js";
+import { checkDigest, checkName, type Digest } from "../registry/reference.js";
+import { rangeHeader, type Chunk, type UploadStatus } from "../registry/uploads.js";
+import type { Repository } from "../registry/registry.js";
+import { parseContentRange } from "./byte-range.js";
+import { queryParam, urlFor, type Handler, type HandlerContext } from "./context.js";
+
+function hasBody(context: HandlerContext): boolean {
+  const { headers } = context.req;
+  if (headers["transfer-encoding"] !== undefined) return true;
+  const length = headers["content-length"];
+  return length !== undefined && length !== "0";
+}
+
+function chunkOf(context: HandlerContext): Chunk {
+  const range = parseContentRange(context.req.headers["content-range"]);
+  return range ? { body: context.req, range } : { body: context.req };
+}
+
+function digestParam(context: HandlerContext): Digest {
+  const value = queryParam(context, "digest");
+  if (value === undefined) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required");
+  return checkDigest(value);
+}
+
+function sendSession(context: HandlerContext, repository: Repository, status: UploadStatus, code: 202 | 204): void {
+  const { res } = context;
+  res.setHeader("Location", urlFor(context, `/v2/${repository.name}/blobs/uploads/${status.uuid}`));
+  res.setHeader("Range", rangeHeader(status.size));
+  res.setHeader("Docker-Upload-UUID", status.uuid);
+  res.setHeader("Content-Length", "0");
+  res.status(code).end();
+}
+
+function sendBlobCreated(context: HandlerContext, repository: Repository, digest: Digest): void {
+  const { res } = context;
+  res.setHeader("Location", urlFor(context, `/v2/${repository.name}/blobs/${digest.value}`));
+  res.setHeader("Docker-Content-Digest", digest.value);
+  res.setHeader("Content-Length", "0");
+  res.status(201).end();
+}
+
+/**
+ * Cross-repository mount. With `from`, the blob must be linked there. Without `from`
+ * (OCI 1.1), any blob the registry holds is mounted.
+ * TODO(access control): mount only from repositories the caller may pull.
+ */
+async function tryMount(context: HandlerContext, repository: Repository, mount: string): Promise<boolean> {
+  const digest = checkDigest(mount);
+  const from = queryParam(context, "from");
+  if (from !== undefined) {
+    const source = context.registry.repository(checkName(from));
+    if (!(await source.blobs.isLinked(digest))) return false;
+  }
+  if ((await blobSize(context.registry.driver, digest)) === null) return false;
+  await repository.blobs.link(digest);
+  sendBlobCreated(context, repository, digest);
+  return true;
+}
+
+export const startUpload: Handler = async (context) => {
+  const repository = context.registry.repository(context.params.name ?? "");
+  const mount = queryParam(context, "mount");
+  if (mount !== undefined && (await tryMount(context, repository, mount))) return;
+
+  const digestValue = queryParam(context, "digest");
+  const digest = digestValue === undefined ? undefined : checkDigest(digestValue);
+  const session = await repository.uploads.create();
+  if (digest === undefined) {
+    sendSession(context, repository, session, 202);
+    return;
+  }
+  // Monolithic upload: POST ?digest= with the whole blob as the body.
+  try {
+    await repository.uploads.complete(session.uuid, digest, hasBody(context) ? chunkOf(context) : undefined);
+  } catch (error) {
+    // Leave no session behind for a monolithic upload that failed.
+    await repository.uploads.cancel(session.uuid).catch(() => undefined);
+    throw error;
+  }
+  sendBlobCreated(context, repository, digest);
+};
+
+export const patchUpload: Handler = async (context) => {
+  const repository = context.registry.repository(context.params.name ?? "");
+  const status = await repository.uploads.append(context.params.uuid ?? "", chunkOf(context));
+  sendSession(context, repository, status, 202);
+};
+
+export const completeUpload: Handler = async (context) => {
+  const repository = context.registry.repository(context.params.name ?? "");
+  const digest = digestParam(context);
+  await repository.uploads.complete(context.params.uuid ?? "", digest, hasBody(context) ? chunkOf(context) : undefined);
+  sendBlobCreated(context, repository, digest);
+};
+
+export const getUploadStatus: Handler = async (context) => {
+  const repository = context.registry.repository(context.params.name ?? "");
+  const status = await repository.uploads.status(context.params.uuid ?? "");
+  sendSession(context, repository, status, 204);
+};
+
+export const cancelUpload: Handler = async (context) => {
+  const repository = context.registry.repository(context.params.name ?? "");
+  await repository.uploads.cancel(context.params.uuid ?? "");
+  context.res.status(204).end();
+};

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * The berth CLI: serve | reindex | --version | --help.
+ * Wiring is explicit: config → driver → metadata → registry → app → listen.
+ */
+import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Logger } from "pino";
+import { createDriver } from "../storage-drivers/index.js";
+import type { StorageDriver } from "../storage-drivers/driver.js";
+import { createApp } from "./app.js";
+import { loadConfig } from "./config/index.js";
+import type { Config } from "./config/types.js";
+import { purgeUploads } from "./gc/purge-uploads.js";
+import { createLogger } from "./log.js";
+import { reindex } from "./metadata/reindex.js";
+import { SqliteMetadataStore } from "./metadata/sqlite.js";
+import type { MetadataStore } from "./metadata/store.js";
+import { Registry } from "./registry/registry.js";
+
+const VERSION = "0.1.0";
+
+const HELP = `berth ${VERSION} — a self-hosted OCI container registry, drop-in for registry:2
+
+Usage:
+  berth serve [config.yml]     serve the registry (config also from REGISTRY_CONFIGURATION_PATH)
+  berth reindex [config.yml]   rebuild the metadata index from storage
+  berth --version              print the version
+  berth --help                 print this help
+
+Every config key can be overridden with REGISTRY_<KEY_PATH>, e.g. REGISTRY_HTTP_ADDR=:5000.
+`;
+
+interface Runtime {
+  config: Config;
+  logger: Logger;
+  driver: StorageDriver;
+  metadata: MetadataStore;
+}
+
+function open(configPath: string | undefined): Runtime {
+  const config = loadConfig(configPath === undefined ? {} : { path: configPath });
+  const logger = createLogger(config.log);
+  const driver = createDriver(config.storage.driver, config.storage.parameters);
+  const metadata = new SqliteMetadataStore(config.database.path);
+  return { config, logger, driver, metadata };
+}
+
+/** "host:port", ":port" or "port" → listen arguments. */
+function listenAddress(addr: string): { host?: string; port: number } {
+  const colon = addr.lastIndexOf(":");
+  const host = colon > 0 ? addr.slice(0, colon).replace(/^\[|\]$/g, "") : undefined;
+  const port = Number(colon >= 0 ? addr.slice(colon + 1) : addr);
+  return host ? { host, port } : { port };
+}
+
+function schedulePurging(runtime: Runtime): NodeJS.Timeout | undefined {
+  const { uploadpurging } = runtime.config.storage.maintenance;
+  if (!uploadpurging.enabled || runtime.config.storage.maintenance.readonly.enabled) return undefined;
+  const run = async () => {
+    try {
+      const summary = await purgeUploads(runtime.driver, uploadpurging.age, uploadpurging.dryrun);
+      runtime.logger.info({ examined: summary.examined, purged: summary.purged.length, dryRun: uploadpurging.dryrun }, "upload purge done");
+    } catch (error) {
+      runtime.logger.error({ err: error }, "upload purge failed");
+    }
+  };
+  const timer = setInterval(run, uploadpurging.interval);
+  timer.unref();
+  return timer;
+}
+
+async function serve(configPath: string | undefined): Promise<void> {
+  const runtime = open(configPath);
+  const { config, logger, driver, metadata } = runtime;
+  if (!(await metadata.isIndexed())) {
+    logger.info("metadata index is new: indexing existing storage");
+    await reindex(driver, metadata, (line) => logger.info(line));
+  }
+  const registry = new Registry(driver, metadata);
+  const app = createApp({ config, registry, logger });
+  const tls = config.http.tls;
+  const server: Server = tls
+    ? createTlsServer({ cert: readFileSync(tls.certificate), key: readFileSync(tls.key) }, app)
+    : createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0; // large blob uploads may take long; idle sockets still time out
+  const { host, port } = listenAddress(config.http.addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  logger.info({ addr: config.http.addr, storage: config.storage.driver, version: VERSION, tls: Boolean(tls) }, "berth listening");
+  const purgeTimer = schedulePurging(runtime);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "draining in-flight requests");
+    if (purgeTimer) clearInterval(purgeTimer);
+    const force = setTimeout(() => {
+      logger.warn("drain timeout reached: closing remaining connections");
+      server.closeAllConnections();
+    }, config.http.draintimeout);
+    force.unref();
+    server.closeIdleConnections();
+    server.close(() => {
+      void metadata.close().then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      });
+    });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+async function runReindex(configPath: string | undefined): Promise<void> {
+  const { driver, metadata } = open(configPath);
+  const summary = await reindex(driver, metadata, (line) => process.stderr.write(`${line}\n`));
+  for (const skip of summary.skipped) process.stderr.write(`skipped ${skip.repository}@${skip.digest}: ${skip.reason}\n`);
+  await metadata.close();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { version: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.version) {
+    process.stdout.write(`berth ${VERSION}\n`);
+    return 0;
+  }
+  const [command = "serve", configPath, ...rest] = positionals;
+  if (values.help || command === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
+  switch (command) {
+    case "serve":
+      await serve(configPath);
+      return -1; // keeps running
+    case "reindex":
+      await runReindex(configPath);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`berth: ${message}\n`);
+    if (error instanceof UsageError) process.stderr.write(`run 'berth --help' for usage\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

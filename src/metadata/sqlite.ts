@@ -1,0 +1,146 @@
+/** The embedded metadata index on better-sqlite3 (WAL mode). */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { migrate } from "./migrations.js";
+import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
+
+interface ManifestRow {
+  repository: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  artifact_type: string | null;
+  subject: string | null;
+  annotations: string | null;
+}
+
+function toRecord(row: ManifestRow): ManifestRecord {
+  return {
+    repository: row.repository,
+    digest: row.digest,
+    mediaType: row.media_type,
+    size: row.size,
+    artifactType: row.artifact_type,
+    subject: row.subject,
+    annotations: row.annotations === null ? null : (JSON.parse(row.annotations) as Record<string, string>),
+  };
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    migrate(this.db);
+    const db = this.db;
+    this.statements = {
+      insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
+      upsertManifest: db.prepare(
+        `INSERT INTO manifests (repository, digest, media_type, size, artifact_type, subject, annotations, created_at)
+         VALUES (@repository, @digest, @media_type, @size, @artifact_type, @subject, @annotations, @created_at)
+         ON CONFLICT (repository, digest) DO UPDATE SET media_type = excluded.media_type, size = excluded.size,
+           artifact_type = excluded.artifact_type, subject = excluded.subject, annotations = excluded.annotations`,
+      ),
+      deleteManifest: db.prepare("DELETE FROM manifests WHERE repository = ? AND digest = ?"),
+      deleteTagsOf: db.prepare("DELETE FROM tags WHERE repository = ? AND digest = ?"),
+      upsertTag: db.prepare(
+        `INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at`,
+      ),
+      deleteTag: db.prepare("DELETE FROM tags WHERE repository = ? AND tag = ?"),
+      repositoryExists: db.prepare("SELECT 1 FROM repositories WHERE name = ?").pluck(),
+      listRepositories: db.prepare("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?").pluck(),
+      listTags: db.prepare("SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?").pluck(),
+      referrers: db.prepare("SELECT * FROM manifests WHERE repository = ? AND subject = ? ORDER BY digest"),
+      referrersOfType: db.prepare(
+        "SELECT * FROM manifests WHERE repository = ? AND subject = ? AND artifact_type = ? ORDER BY digest",
+      ),
+      getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
+      setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    };
+  }
+
+  private insertManifest(record: ManifestRecord, now: string): void {
+    this.statements.insertRepository.run(record.repository, now);
+    this.statements.upsertManifest.run({
+      repository: record.repository,
+      digest: record.digest,
+      media_type: record.mediaType,
+      size: record.size,
+      artifact_type: record.artifactType,
+      subject: record.subject,
+      annotations: record.annotations === null ? null : JSON.stringify(record.annotations),
+      created_at: now,
+    });
+  }
+
+  async putManifest(record: ManifestRecord): Promise<void> {
+    this.db.transaction(() => this.insertManifest(record, new Date().toISOString()))();
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.deleteTagsOf.run(repository, digest);
+      this.statements.deleteManifest.run(repository, digest);
+    })();
+  }
+
+  async setTag(repository: string, tag: string, digest: string): Promise<void> {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.statements.insertRepository.run(repository, now);
+      this.statements.upsertTag.run(repository, tag, digest, now);
+    })();
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<void> {
+    this.statements.deleteTag.run(repository, tag);
+  }
+
+  async repositoryExists(repository: string): Promise<boolean> {
+    return this.statements.repositoryExists.get(repository) !== undefined;
+  }
+
+  async listRepositories(page: Page): Promise<string[]> {
+    return this.statements.listRepositories.all(page.after ?? "", page.limit) as string[];
+  }
+
+  async listTags(repository: string, page: Page): Promise<string[]> {
+    return this.statements.listTags.all(repository, page.after ?? "", page.limit) as string[];
+  }
+
+  async referrers(repository: string, subject: string, artifactType?: string): Promise<ManifestRecord[]> {
+    const rows = (
+      artifactType === undefined
+        ? this.statements.referrers.all(repository, subject)
+        : this.statements.referrersOfType.all(repository, subject, artifactType)
+    ) as ManifestRow[];
+    return rows.map(toRecord);
+  }
+
+  async replaceAll(snapshot: ReindexSnapshot): Promise<void> {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM tags; DELETE FROM manifests; DELETE FROM repositories;");
+      for (const name of snapshot.repositories) this.statements.insertRepository.run(name, now);
+      for (const manifest of snapshot.manifests) this.insertManifest(manifest, now);
+      for (const { repository, tag, digest } of snapshot.tags) this.statements.upsertTag.run(repository, tag, digest, now);
+      this.statements.setMeta.run("indexed_at", now);
+    })();
+  }
+
+  async isIndexed(): Promise<boolean> {
+    return this.statements.getMeta.get("indexed_at") !== undefined;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

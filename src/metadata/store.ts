@@ -1,0 +1,47 @@
+/**
+ * The metadata index: an async interface so SQLite (embedded default) and PostgreSQL
+ * can stand side by side. It indexes what storage holds; storage stays the source of truth.
+ */
+export interface ManifestRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** OCI artifactType, or the config mediaType of an image manifest; null for indexes without one. */
+  artifactType: string | null;
+  /** Digest of the manifest's `subject`, when it has one. */
+  subject: string | null;
+  annotations: Record<string, string> | null;
+}
+
+export interface Page {
+  /** At most this many entries. */
+  limit: number;
+  /** Entries strictly after this one in lexical order. */
+  after?: string;
+}
+
+export interface ReindexSnapshot {
+  repositories: string[];
+  manifests: ManifestRecord[];
+  tags: { repository: string; tag: string; digest: string }[];
+}
+
+export interface MetadataStore {
+  /** Records a manifest revision (creating the repository). Idempotent. */
+  putManifest(record: ManifestRecord): Promise<void>;
+  /** Removes a revision and every tag pointing at it. */
+  deleteManifest(repository: string, digest: string): Promise<void>;
+  setTag(repository: string, tag: string, digest: string): Promise<void>;
+  deleteTag(repository: string, tag: string): Promise<void>;
+  repositoryExists(repository: string): Promise<boolean>;
+  listRepositories(page: Page): Promise<string[]>;
+  listTags(repository: string, page: Page): Promise<string[]>;
+  /** Manifests in the repository whose subject is the digest, optionally of one artifactType. */
+  referrers(repository: string, subject: string, artifactType?: string): Promise<ManifestRecord[]>;
+  /** Replaces the whole index in one transaction (berth reindex). */
+  replaceAll(snapshot: ReindexSnapshot): Promise<void>;
+  /** Whether the index was ever built (or rebuilt) for this storage. */
+  isIndexed(): Promise<boolean>;
+  close(): Promise<void>;
+}
