@@ -334,6 +334,62 @@ push.test("two interleaved uploads to one repository", [], async (ctx) => {
   await expectCompleted(ctx, repo, doneA, a, "first session");
 });
 
+push.test("concurrent PATCHes at the same offset: one is accepted, the other gets 416", ["upload-range-check"], async (ctx) => {
+  const repo = ctx.repo("upload-race");
+  const { location } = await ctx.startUpload(repo);
+  const a = randomBlob(100_000);
+  const b = randomBlob(100_000);
+  const [ra, rb] = await Promise.all([patchChunk(ctx, location, a, 0), patchChunk(ctx, location, b, 0)]);
+  const statuses = [ra.status, rb.status].sort();
+  ensure(statuses[0] === 202 && statuses[1] === 416, "two PATCHes of bytes 0-99999 to one session", {
+    expected: "one 202 and one 416",
+    got: `${ra.status} and ${rb.status}`,
+  });
+  const winner = ra.status === 202 ? a : b;
+  const status = await ctx.requestLocation(location, { method: "GET" });
+  expectStatus(status, 204, { what: "upload status after the race" });
+  expectHeader(status, "range", "0-99999", { what: "upload status after the race (only the winner's bytes)" });
+  const blob = content(winner, "application/octet-stream");
+  const done = await closeUpload(ctx, location, blob.digest);
+  await expectCompleted(ctx, repo, done, blob, "closing PUT with the winner's digest");
+});
+
+push.test("a 16 MiB blob in 4 MiB chunks", [], async (ctx) => {
+  const repo = ctx.repo("upload-large");
+  const blob = content(randomBlob(16 * 1024 * 1024), "application/octet-stream");
+  const { location } = await ctx.startUpload(repo);
+  const last = await patchAll(ctx, location, chunks(blob.bytes, 4));
+  const exchange = await closeUpload(ctx, last, blob.digest);
+  await expectCompleted(ctx, repo, exchange, blob, "closing PUT");
+});
+
+push.test("an upload session is not reachable through another repository", [], async (ctx) => {
+  const owner = ctx.repo("upload-owner");
+  const intruder = ctx.repo("upload-intruder");
+  await ctx.pushBlob(intruder, layerBlob(8)); // the other repository exists
+  const blob = layerBlob(64);
+  const { location } = await ctx.startUpload(owner);
+  const resolved = ctx.client.resolve(location);
+  const ownerPath = ctx.client.path(`/v2/${owner}/`);
+  ensure(resolved.includes(ownerPath), "the upload Location does not contain the repository path", { got: resolved });
+  const foreign = resolved.replace(ownerPath, ctx.client.path(`/v2/${intruder}/`));
+  const soft = new SoftChecks();
+  const patched = await ctx.client.request({ method: "PATCH", path: foreign, headers: { ...OCTET, "Content-Range": `0-${blob.size - 1}` }, body: blob.bytes });
+  expectStatus(patched, [400, 404], { what: "PATCH through another repository" });
+  await soft.check(() => {
+    expectError(patched, 404, ["BLOB_UPLOAD_UNKNOWN"], { what: "PATCH through another repository", feature: "input-validation" });
+  });
+  const joiner = foreign.includes("?") ? "&" : "?";
+  const put = await ctx.client.request({ method: "PUT", path: `${foreign}${joiner}digest=${blob.digest}`, headers: OCTET, body: blob.bytes });
+  expectStatus(put, [400, 404], { what: "PUT through another repository" });
+  await expectBlobAbsent(ctx, intruder, blob.digest, "nothing stored in the other repository");
+  const status = await ctx.requestLocation(location, { method: "GET" });
+  expectStatus(status, 204, { what: "the owner's session is intact" });
+  expectHeader(status, "range", "0-0", { what: "the owner's session is intact (nothing appended)" });
+  await ctx.requestLocation(location, { method: "DELETE" });
+  soft.finish();
+});
+
 push.test("cross-repository mount: 201 with Location and Docker-Content-Digest", ["cross-mount"], async (ctx) => {
   const source = ctx.crossRepo("mount-source");
   const target = ctx.repo("mount-target");

@@ -17,7 +17,7 @@ import {
 import type { TestContext } from "../context.js";
 import type { Exchange } from "../http.js";
 import { group } from "../suite.js";
-import { expectManifestGone, expectManifestServed, listTags } from "./shared.js";
+import { ALL_ACCEPT, expectManifestGone, expectManifestServed, listTags } from "./shared.js";
 
 const push = group("push");
 
@@ -34,6 +34,8 @@ async function roundTrip(ctx: TestContext, repo: string, tag: string, manifest: 
   expectManifestCreated(put, manifest, `PUT ${manifest.mediaType} by tag`);
   await expectManifestServed(ctx, repo, tag, manifest);
   await expectManifestServed(ctx, repo, manifest.digest, manifest);
+  // What docker and containerd send: every manifest type at once. The stored type must come back.
+  await expectManifestServed(ctx, repo, tag, manifest, ALL_ACCEPT);
 }
 
 push.test("OCI image manifest: PUT by tag, GET and HEAD by tag and digest", [], async (ctx) => {
@@ -176,6 +178,23 @@ push.test("manifest referencing a missing blob → 400 MANIFEST_BLOB_UNKNOWN", [
   const second = ociManifest({ config: missingConfig, layers: [layer] });
   const put2 = await ctx.putManifest(repo, "broken", second);
   expectError(put2, 400, ["MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID"], { what: "missing config" });
+});
+
+push.test("manifest referencing blobs that only another repository holds → 400", ["manifest-validation"], async (ctx) => {
+  const repo = ctx.repo("manifest-foreign-blob");
+  const other = ctx.repo("manifest-foreign-owner");
+  const config = configBlob();
+  const layer = layerBlob(64);
+  await ctx.pushBlob(repo, config);
+  await ctx.pushBlob(other, layer);
+  const manifest = ociManifest({ config, layers: [layer] });
+  const put = await ctx.putManifest(repo, "foreign", manifest);
+  expectError(put, 400, ["MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID"], { what: "a layer present only in another repository" });
+  await expectManifestGone(ctx, repo, "foreign", "the tag was not created");
+  const child = await ctx.pushImage(other);
+  const index = ociIndex({ manifests: [child.manifest] });
+  const putIndex = await ctx.putManifest(repo, "foreign-index", index);
+  expectError(putIndex, 400, ["MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN"], { what: "an index whose child is only in another repository" });
 });
 
 push.test("index referencing a missing manifest → 400", ["manifest-validation"], async (ctx) => {
