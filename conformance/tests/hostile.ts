@@ -8,6 +8,7 @@ import { CheckFailure, ensure, expectBody, expectError, expectStatus, fail, head
 import { type Content, configBlob, content, digestOf, layerBlob, MEDIA, ociManifest, randomBlob } from "../content.js";
 import type { TestContext } from "../context.js";
 import type { Body, Exchange } from "../http.js";
+import type { Feature } from "../types.js";
 import { group } from "../suite.js";
 import { ALL_ACCEPT, expectBlobAbsent, listTags } from "./shared.js";
 
@@ -28,6 +29,8 @@ interface Expectation {
   codes: string[];
   /** A request that writes: a 2xx is a hard failure (something may have changed). */
   write?: boolean;
+  /** The feature an unexpected error code is attributed to (default "input-validation"). */
+  codeFeature?: Feature;
 }
 
 function label(attempt: Attempt): string {
@@ -72,7 +75,7 @@ async function reject(ctx: TestContext, soft: SoftChecks, attempt: Attempt, expe
     if (!expectation.statuses.includes(exchange.status)) fail(`status ${exchange.status}`, exchange, expected, { what, feature: "input-validation" });
     const body = parseErrorBody(exchange);
     if (body && !body.errors.some((entry) => expectation.codes.includes(entry.code))) {
-      fail(`error code ${body.errors.map((e) => e.code).join(", ")}`, exchange, expected, { what, feature: "input-validation" });
+      fail(`error code ${body.errors.map((e) => e.code).join(", ")}`, exchange, expected, { what, feature: expectation.codeFeature ?? "input-validation" });
     }
   });
   return exchange;
@@ -491,6 +494,32 @@ hostile.test("upload session ids that try to leave the uploads folder", [], asyn
     await reject(ctx, soft, { method: "DELETE", path }, expectation);
   }
   await expectBlobAbsent(ctx, repo, blob.digest, "no blob was created");
+  soft.finish();
+});
+
+/** The spec's error codes, plus the registry:2 ones clients meet in practice. */
+const KNOWN_CODES = [
+  "BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID",
+  "MANIFEST_UNKNOWN", "NAME_INVALID", "NAME_UNKNOWN", "SIZE_INVALID", "UNAUTHORIZED", "DENIED", "UNSUPPORTED", "TOOMANYREQUESTS",
+  "TAG_INVALID", "MANIFEST_UNVERIFIED", "PAGINATION_NUMBER_INVALID", "RANGE_INVALID", "UNKNOWN",
+];
+
+hostile.test("paths and methods that are not API endpoints → 4xx with a spec error code", ["json-errors"], async (ctx) => {
+  const soft = new SoftChecks();
+  const repo = ctx.repo("not-endpoints");
+  await ctx.pushBlob(repo, layerBlob(8));
+  const attempts: Attempt[] = [
+    { method: "GET", path: `/v2/${repo}/nonsense` },
+    { method: "GET", path: `/v2/${repo}/blobs/` },
+    { method: "PUT", path: `/v2/${repo}/manifests/`, headers: { "Content-Type": MEDIA.ociManifest }, body: "{}" },
+    { method: "GET", path: "/v2/_catalogue" },
+    { method: "PATCH", path: `/v2/${repo}/manifests/latest`, body: "{}" },
+    { method: "POST", path: `/v2/${repo}/tags/list` },
+    { method: "DELETE", path: "/v2/" },
+  ];
+  for (const attempt of attempts) {
+    await reject(ctx, soft, attempt, { statuses: [400, 404, 405], codes: KNOWN_CODES, codeFeature: "json-errors" });
+  }
   soft.finish();
 });
 
