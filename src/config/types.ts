@@ -2,20 +2,25 @@
  * The validated configuration Berth runs on. Keys follow registry:2's config.yml
  * (lower-case, same nesting) plus Berth's own sections (database, ...).
  * Every field is filled: loadConfig() applies defaults before returning.
+ * Durations are milliseconds; paths Berth owns (rootdirectory, database.path) are absolute.
  */
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
 export interface FilesystemStorageConfig {
+  /** Absolute. registry:2's default when the filesystem section omits it: /var/lib/registry. */
   rootdirectory: string;
+  /** registry:2's limit on concurrent filesystem calls (at least 25); absent when not set. */
   maxthreads?: number;
 }
 
 /** Parameters of a storage driver other than filesystem, passed to its factory untouched. */
 export type DriverParameters = Record<string, unknown>;
 
+export type StorageDriverName = "filesystem" | "inmemory" | "s3" | "azure" | "swift";
+
 export interface StorageConfig {
   /** The one driver section present: "filesystem", "inmemory", "s3", "azure", "swift". */
-  driver: string;
+  driver: StorageDriverName;
   /** That section's parameters (for filesystem: { rootdirectory, maxthreads }). */
   parameters: DriverParameters;
   delete: { enabled: boolean };
@@ -26,22 +31,43 @@ export interface StorageConfig {
   };
 }
 
+export type TlsClientAuth =
+  | "request-client-cert"
+  | "require-any-client-cert"
+  | "verify-client-cert-if-given"
+  | "require-and-verify-client-cert";
+
+export type TlsVersion = "tls1.0" | "tls1.1" | "tls1.2" | "tls1.3";
+
+/** Present only when http.tls.certificate is set (registry:2 serves plain HTTP otherwise). */
 export interface TlsConfig {
   certificate: string;
   key: string;
   clientcas: string[];
+  /** How client certificates are checked when clientcas is set (registry:2's default: require-and-verify-client-cert). */
+  clientauth: TlsClientAuth;
+  /** Lowest TLS version accepted ("tls1.2" by default, as registry:2). */
+  minimumtls: TlsVersion;
+  /** Cipher suite names (Go spelling) to allow; empty means the runtime's defaults. */
+  ciphersuites: string[];
 }
 
 export interface HttpConfig {
-  /** host:port or :port, as registry:2 ("127.0.0.1:5000" by default). */
+  /** host:port or :port, as registry:2 ("127.0.0.1:5000" by default); a socket path when net is "unix". */
   addr: string;
+  /** "tcp" (default) or "unix" (addr is then a socket path). */
+  net: "tcp" | "unix";
   /** External base URL used in Location headers when set (e.g. https://registry.example.com). */
   host?: string;
   /** Path prefix the API is served under, "/" by default. */
   prefix: string;
   secret?: string;
+  /** registry:2: answer with relative URLs in Location headers. */
+  relativeurls: boolean;
   tls?: TlsConfig;
+  /** Extra response headers; names in canonical form (X-Content-Type-Options), values in order. */
   headers: Record<string, string[]>;
+  /** Present only when http.debug.addr is set. */
   debug?: { addr: string; prometheus: { enabled: boolean; path: string } };
   /** Milliseconds to wait for in-flight requests on SIGTERM. */
   draintimeout: number;
