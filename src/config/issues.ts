@@ -19,19 +19,22 @@ function problem(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** The longest key path set by a variable that leads to `path`. */
-function variableFor(path: string[], setBy: ReadonlyMap<string, string>): string | undefined {
+/**
+ * Which variables to name: the one that set this key or a section holding it, else those
+ * that set keys inside it (REGISTRY_STORAGE_GCS_BUCKET, for a problem with storage.gcs).
+ */
+function variablesNote(path: string[], setBy: ReadonlyMap<string, string>): string {
   for (let length = path.length; length > 0; length -= 1) {
     const variable = setBy.get(path.slice(0, length).join("."));
-    if (variable) return variable;
+    if (variable) return ` (set by ${variable})`;
   }
-  return undefined;
+  const below = [...setBy].filter(([key]) => key.startsWith(`${path.join(".")}.`)).map(([, variable]) => variable);
+  return below.length > 0 && path.length > 0 ? ` (see ${below.join(", ")})` : "";
 }
 
 function line(path: string[], text: string, setBy: ReadonlyMap<string, string>): string {
-  const variable = variableFor(path, setBy);
   const where = path.length === 0 ? "config" : path.join(".");
-  return `${where}: ${text}${variable ? ` (set by ${variable})` : ""}`;
+  return `${where}: ${text}${variablesNote(path, setBy)}`;
 }
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[], setBy: ReadonlyMap<string, string>): string[] {
