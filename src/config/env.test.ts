@@ -220,12 +220,12 @@ describe("REGISTRY_* overrides: maps and lists", () => {
 describe("REGISTRY_* overrides: bad values fail naming the key and the variable", () => {
   it.each([
     ["REGISTRY_HTTP_ADDR", "foo", 'http.addr: expected "host:port" or ":port", got "foo" (set by REGISTRY_HTTP_ADDR)'],
-    ["REGISTRY_STORAGE_DELETE_ENABLED", "maybe", 'storage.delete.enabled: expected boolean, got "maybe" (set by REGISTRY_STORAGE_DELETE_ENABLED)'],
+    ["REGISTRY_STORAGE_DELETE_ENABLED", "maybe", 'storage.delete.enabled: expected true or false, got "maybe" (set by REGISTRY_STORAGE_DELETE_ENABLED)'],
     ["REGISTRY_LOG_LEVEL", "loud", 'log.level: expected one of "error", "warn", "info", "debug", got "loud" (set by REGISTRY_LOG_LEVEL)'],
     ["REGISTRY_HTTP_DRAINTIMEOUT", "soon", 'http.draintimeout: expected a duration like "30s", "1h30m" or "168h", got "soon" (set by REGISTRY_HTTP_DRAINTIMEOUT)'],
     ["REGISTRY_VERSION", "0.2", 'version: expected "0.1", got "0.2" (set by REGISTRY_VERSION)'],
-    ["REGISTRY_LOG_HOOKS", "somestring", 'log.hooks: expected array, got "somestring" (set by REGISTRY_LOG_HOOKS)'],
-    ["REGISTRY_STORAGE_FILESYSTEM", "somestring", 'storage.filesystem: expected object, got "somestring" (set by REGISTRY_STORAGE_FILESYSTEM)'],
+    ["REGISTRY_LOG_HOOKS", "somestring", 'log.hooks: expected a list, got "somestring" (set by REGISTRY_LOG_HOOKS)'],
+    ["REGISTRY_STORAGE_FILESYSTEM", "somestring", 'storage.filesystem: expected a map, got "somestring" (set by REGISTRY_STORAGE_FILESYSTEM)'],
     ["REGISTRY_DATABASE_DRIVER", "postgres", 'database.driver: expected "sqlite", got "postgres" (set by REGISTRY_DATABASE_DRIVER)'],
   ])("%s=%s", (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(new ConfigError([message]));

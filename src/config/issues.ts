@@ -2,10 +2,21 @@
 import type * as z from "zod";
 import { describe } from "./fields.js";
 
+/** Zod's type names in the words of a YAML file. */
+const TYPE_NAMES: Record<string, string> = {
+  object: "a map",
+  record: "a map",
+  array: "a list",
+  boolean: "true or false",
+  int: "an integer",
+  number: "a number",
+  string: "a string",
+};
+
 function problem(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
-      return issue.input === undefined ? "required" : `expected ${issue.expected}, got ${describe(issue.input)}`;
+      return issue.input === undefined ? "required" : `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
     case "invalid_value":
       return issue.values.length === 1
         ? `expected ${JSON.stringify(issue.values[0])}, got ${describe(issue.input)}`

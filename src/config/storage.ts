@@ -21,7 +21,10 @@ const maxthreads = z
 const filesystem = z.preprocess(
   (value) => (value === null ? {} : value),
   z.strictObject({
-    rootdirectory: withDefault(text.pipe(z.string().min(1, "expected a directory, got an empty string")), "/var/lib/registry"),
+    rootdirectory: withDefault(
+      text.refine((value) => value !== "", "expected a directory, got an empty string"),
+      "/var/lib/registry",
+    ),
     maxthreads: optional(maxthreads),
   }),
 );
