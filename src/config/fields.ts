@@ -17,7 +17,11 @@ export function withDefault<T extends z.ZodType>(schema: T, value: z.input<T>) {
   return z.preprocess(nullIsAbsent, schema.prefault(value as never));
 }
 
-/** A string; a number is read as its decimal text (Go reads `secret: 1234` into a string field). */
+/**
+ * A string; a number is taken as its decimal text (Go reads `secret: 1234` into a string
+ * field). Go keeps the spelling as written (0123 stays "0123"); here YAML has already read
+ * it as a number, so quote such values.
+ */
 export const text = z.preprocess((value) => (typeof value === "number" ? String(value) : value), z.string());
 
 export const bool = z.boolean();
@@ -61,7 +65,7 @@ export const duration = durationKey(true);
 export const durationText = durationKey(false);
 
 /** "host:port", ":port" or "[v6]:port", as Go's net.Listen("tcp", addr) takes it. */
-export const HOST_PORT = /^(\[[0-9A-Fa-f:.%\w]*\]|[^\s:[\]]*):(\d{1,5})$/;
+const HOST_PORT = /^(\[[0-9A-Fa-f:.%\w]*\]|[^\s:[\]]*):(\d{1,5})$/;
 
 export function isHostPort(addr: string): boolean {
   const match = HOST_PORT.exec(addr);
