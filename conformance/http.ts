@@ -3,8 +3,8 @@
  * ("..", "%2e%2e", "%00"), exact Content-Length control, chunked bodies without a length,
  * and every response header as sent (OCI-Tag may repeat).
  */
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 export type Body = Uint8Array | string | AsyncIterable<Uint8Array>;
 
@@ -88,7 +88,11 @@ export class HttpClient {
       else if (bodyBytes) requestHeaders["Content-Length"] = String(bodyBytes.length);
       else if (body === undefined && ["POST", "PUT", "PATCH"].includes(options.method)) requestHeaders["Content-Length"] = "0";
     }
-    const headers: OutgoingHttpHeaders = { ...requestHeaders, Connection: "close" };
+    const headers: OutgoingHttpHeaders = { ...requestHeaders };
+    // One connection per request, but announced as keep-alive: a server that answers early
+    // (413 before reading a large body) then reads and discards the rest instead of closing
+    // on unread data, which would reset the connection before the client sees the answer.
+    const agent = target.protocol === "https:" ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
 
@@ -98,6 +102,7 @@ export class HttpClient {
       const finish = (error: Error | null, exchange?: Exchange): void => {
         if (settled) return;
         settled = true;
+        agent.destroy();
         if (error) reject(error);
         else if (exchange) resolvePromise(exchange);
       };
@@ -110,7 +115,7 @@ export class HttpClient {
           method: options.method,
           path: rawPath,
           headers,
-          agent: false,
+          agent,
         });
       } catch (error) {
         finish(error instanceof Error ? error : new Error(String(error)));
@@ -122,7 +127,10 @@ export class HttpClient {
       req.on("error", (error) => {
         // A registry may answer early (413, 400) and close while the body is still going out:
         // the response already received is what counts.
-        if (!gotResponse) finish(new Error(`${options.method} ${rawPath}: ${error.message}`));
+        if (gotResponse) return;
+        const code = (error as NodeJS.ErrnoException).code;
+        const hint = code === "EPIPE" || code === "ECONNRESET" ? " (the registry closed the connection before sending a response)" : "";
+        finish(new Error(`${options.method} ${rawPath}: ${error.message}${hint}`));
       });
       req.on("response", (res: IncomingMessage) => {
         gotResponse = true;
