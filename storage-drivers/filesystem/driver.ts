@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
+import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
+
+/** Where atomic writes and deletes stage their files: inside the root (same filesystem, so rename is atomic), never listed. */
+export const STAGING_DIR = ".berth-tmp";
+const READ_CHUNK = 1024 * 1024;
+/** Small request chunks are gathered to this size before a write() reaches the disk. */
+const WRITE_BUFFER = 1024 * 1024;
+
+export interface FilesystemOptions {
+  rootdirectory: string;
+}
+
+/** registry:2's filesystem driver, path for path: driver path "/a/b" is file "<root>/a/b". */
+export class FilesystemDriver implements StorageDriver {
+  readonly name = "filesystem";
+  private readonly root: string;
+
+  constructor(options: FilesystemOptions) {
+    this.root = options.rootdirectory;
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    return this.notFoundAs(path, () => readFile(this.full(path)));
+  }
+
+  async putContent(path: string, content: Uint8Array): Promise<void> {
+    const staged = await this.stagingPath();
+    try {
+      await writeFile(staged, content);
+      await mkdir(dirname(this.full(path)), { recursive: true });
+      await rename(staged, this.full(path));
+    } catch (error) {
+      await rm(staged, { force: true });
+      throw error;
+    }
+  }
+
+  async reader(path: string, offset = 0): Promise<Readable> {
+    const info = await this.stat(path);
+    if (info.isDir) throw new PathNotFoundError(path, this.name);
+    if (offset < 0 || offset > info.size) throw new InvalidOffsetError(path, offset, this.name);
+    return createReadStream(this.full(path), { start: offset, highWaterMark: READ_CHUNK });
+  }
+
+  async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
+    const full = this.full(path);
+    await mkdir(dirname(full), { recursive: true });
+    const handle = await open(full, options.append ? "a" : "w");
+    const { size } = await handle.stat();
+    return new FilesystemWriter(handle, full, size);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const info = await this.notFoundAs(path, () => stat(this.full(path)));
+    const isDir = info.isDirectory();
+    return { path, size: isDir ? 0 : info.size, modTime: info.mtime, isDir };
+  }
+
+  async list(path: string): Promise<string[]> {
+    const names = await this.notFoundAs(path, () => readdir(this.full(path)));
+    const prefix = path === "/" ? "/" : `${path}/`;
+    return names
+      .filter((name) => !(path === "/" && name === STAGING_DIR))
+      .sort()
+      .map((name) => prefix + name);
+  }
+
+  async move(sourcePath: string, destPath: string): Promise<void> {
+    await this.stat(sourcePath);
+    await mkdir(dirname(this.full(destPath)), { recursive: true });
+    await this.notFoundAs(sourcePath, () => rename(this.full(sourcePath), this.full(destPath)));
+  }
+
+  /** Renames the target out of the tree first, so readers see it whole or not at all. */
+  async delete(path: string): Promise<void> {
+    const staged = await this.stagingPath();
+    await this.notFoundAs(path, () => rename(this.full(path), staged));
+    await rm(staged, { recursive: true, force: true });
+  }
+
+  async *walk(path: string): AsyncIterable<FileInfo> {
+    for (const child of await this.list(path)) {
+      let info: FileInfo;
+      try {
+        info = await this.stat(child);
+      } catch (error) {
+        if (error instanceof PathNotFoundError) continue; // removed while walking
+        throw error;
+      }
+      yield info;
+      if (info.isDir) yield* this.walk(child);
+    }
+  }
+
+  private full(path: string): string {
+    return join(this.root, path);
+  }
+
+  private async stagingPath(): Promise<string> {
+    const dir = join(this.root, STAGING_DIR);
+    await mkdir(dir, { recursive: true });
+    return join(dir, randomUUID());
+  }
+
+  private async notFoundAs<T>(path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") throw new PathNotFoundError(path, this.name);
+      throw error;
+    }
+  }
+}
+
+class FilesystemWriter implements FileWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private written: number;
+  private closed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly file: string,
+    existingSize: number,
+  ) {
+    this.written = existingSize;
+  }
+
+  get size(): number {
+    return this.written;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error(`writer for ${this.file} is already closed`);
+    this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.pendingBytes += chunk.byteLength;
+    this.written += chunk.byteLength;
+    if (this.pendingBytes >= WRITE_BUFFER) await this.flush();
+  }
+
+  /** Flushes and fsyncs: a committed chunk survives a crash. */
+  async commit(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    await this.handle.sync();
+    await this.finish();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      await this.finish();
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.finish();
+    await rm(this.file, { force: true });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset);
+      offset += bytesWritten;
+    }
+  }
+
+  private async finish(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,4 @@
+import { createDriver } from "../index.js";
+import { runDriverSuite } from "../suite.js";
+
+runDriverSuite("inmemory", async () => ({ driver: createDriver("inmemory", {}), cleanup: async () => undefined }));
