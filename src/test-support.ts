@@ -77,7 +77,7 @@ export async function pushImage(
   await request(app)
     .put(`/v2/${name}/manifests/${tag ?? digest}`)
     .set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-    .send(manifest)
+    .send(manifest.toString()) // a Buffer would be JSON-encoded by superagent for a +json type
     .expect(201);
   return { manifest, digest, config, layer };
 }

@@ -19,7 +19,7 @@ describe("catalog and tag lists", () => {
     const { app } = testRegistry();
     const image = await pushImage(app, "a", "v3");
     for (const tag of ["v1", "v2"]) {
-      await request(app).put(`/v2/a/manifests/${tag}`).set("Content-Type", "application/vnd.oci.image.manifest.v1+json").send(image.manifest);
+      await request(app).put(`/v2/a/manifests/${tag}`).set("Content-Type", "application/vnd.oci.image.manifest.v1+json").send(image.manifest.toString());
     }
     const page = await request(app).get("/v2/a/tags/list?n=2").expect(200);
     expect(page.body.tags).toEqual(["v1", "v2"]);

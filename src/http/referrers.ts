@@ -17,5 +17,5 @@ export const getReferrers: Handler = async (context) => {
     ...(record.annotations === null ? {} : { annotations: record.annotations }),
   }));
   context.res.setHeader("Content-Type", OCI_INDEX);
-  context.res.status(200).send(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+  context.res.status(200).end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
 };

@@ -43,8 +43,12 @@ const ROUTES: Route[] = [
   { pattern: /^\/(.+)\/referrers\/([^/]+)$/, params: ["name", "digest"], methods: { GET: getReferrers } },
 ];
 
-/** Decodes a path segment; a malformed escape or a NUL makes the name invalid, never a 500. */
+/**
+ * Decodes a path parameter; a malformed escape, an escaped "/" (which would smuggle a path
+ * separator into a name) or a NUL makes it invalid, never a 500.
+ */
 function decode(value: string): string {
+  if (/%2f/i.test(value)) return "\u0000";
   try {
     return decodeURIComponent(value);
   } catch {

@@ -71,7 +71,8 @@ describe("blob uploads", () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].code).toBe("DIGEST_INVALID");
     await expect(driver.stat(paths.blobData(checkDigest(sha256("actual content"))))).rejects.toBeInstanceOf(PathNotFoundError);
-    await expect(driver.list(paths.uploadsDir("a"))).resolves.toEqual([]);
+    // The uploads folder is either empty or gone (drivers without directories drop it).
+    expect(await driver.list(paths.uploadsDir("a")).catch(() => [])).toEqual([]);
   });
 
   it("verifies sha512 digests by re-reading the stored data", async () => {
