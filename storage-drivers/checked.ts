@@ -126,6 +126,10 @@ class CheckedWriter implements FileWriter {
     return this.inner.close().catch((error: unknown) => Promise.reject(normalise(error, this.driver)));
   }
 
+  abort(): Promise<void> {
+    return this.inner.abort().catch((error: unknown) => Promise.reject(normalise(error, this.driver)));
+  }
+
   cancel(): Promise<void> {
     return this.inner.cancel().catch((error: unknown) => Promise.reject(normalise(error, this.driver)));
   }

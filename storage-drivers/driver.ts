@@ -23,6 +23,8 @@ export interface FileWriter {
   commit(): Promise<void>;
   /** Release resources, keeping what was written so far (a later append continues). */
   close(): Promise<void>;
+  /** Undo this writer's own writes, leaving the path as it was before (an append writer keeps the old bytes). */
+  abort(): Promise<void>;
   /** Discard everything written at this path. */
   cancel(): Promise<void>;
 }

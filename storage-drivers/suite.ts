@@ -138,6 +138,18 @@ export function runDriverSuite(name: string, setup: () => Promise<DriverFixture>
       await expect(driver.getContent("/c/kept")).rejects.toBeInstanceOf(PathNotFoundError);
     });
 
+    it("aborts a writer back to what the path held before it", async () => {
+      await driver.putContent("/ab/data", Buffer.from("kept"));
+      const writer = await driver.writer("/ab/data", { append: true });
+      await writer.write(Buffer.alloc(3 * 1024 * 1024, 1));
+      await writer.abort();
+      expect((await driver.getContent("/ab/data")).toString()).toBe("kept");
+      const fresh = await driver.writer("/ab/new", { append: true });
+      await fresh.write(Buffer.from("gone"));
+      await fresh.abort();
+      expect(await driver.getContent("/ab/new").then((b) => b.length, () => 0)).toBe(0);
+    });
+
     it("streams 24 MiB in uneven chunks through writer and reader intact", async () => {
       const hash = createHash("sha256");
       const writer = await driver.writer("/big/blob");

@@ -73,8 +73,8 @@ export const getBlob: Handler = async (context) => {
 };
 
 export const deleteBlob: Handler = async (context) => {
-  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   const { repository, digest } = blobTarget(context);
+  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   await repository.blobs.unlink(digest);
   context.res.setHeader("Docker-Content-Digest", digest.value);
   context.res.status(202).end();

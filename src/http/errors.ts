@@ -12,7 +12,8 @@ function isClientError(error: unknown): error is { status: number; message: stri
 }
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
-  next(new RegistryError("NOT_FOUND", "no such route"));
+  // Not an API endpoint: the spec has no code for that, UNSUPPORTED is the nearest (with a 404).
+  next(new RegistryError("UNSUPPORTED", "no such API endpoint", undefined, 404));
 }
 
 export function errorHandler(logger: Logger) {

@@ -19,7 +19,7 @@ describe("hostile input", () => {
     ["GET", "/v2/a/blobs/uploads/%E0%A4%A", "BLOB_UPLOAD_UNKNOWN"],
     ["POST", "/v2/a/blobs/uploads/?mount=sha256:zz&from=b", "DIGEST_INVALID"],
     ["GET", "/v2/a/referrers/nope", "DIGEST_INVALID"],
-    ["GET", "/v2/nothing/here", "NOT_FOUND"],
+    ["GET", "/v2/nothing/here", "UNSUPPORTED"],
   ];
 
   it.each(cases)("%s %s → %s", async (method, path, code) => {

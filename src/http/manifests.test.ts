@@ -79,6 +79,7 @@ describe("manifests", () => {
       .send(bare.toString())
       .expect(201);
     expect(tagged.headers["docker-content-digest"]).toBe(sha256(bare));
+    expect(tagged.headers["oci-tag"]).toBe("x1, x2");
     const after = await request(app).get("/v2/a/tags/list").expect(200);
     expect(after.body.tags).toEqual(["base", "x1", "x2"]);
   });

@@ -53,13 +53,15 @@ export const putManifest: Handler = async (context) => {
   res.setHeader("Location", urlFor(context, `/v2/${repository.name}/manifests/${digest.value}`));
   res.setHeader("Docker-Content-Digest", digest.value);
   if (manifest.subject) res.setHeader("OCI-Subject", manifest.subject.digest.value);
+  // One OCI-Tag header per tag a push by digest created through ?tag=.
+  if (extraTags.length > 0) res.setHeader("OCI-Tag", extraTags);
   res.setHeader("Content-Length", "0");
   res.status(201).end();
 };
 
 export const deleteManifest: Handler = async (context) => {
-  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   const { repository, reference } = target(context);
+  if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   if (reference.kind === "tag") {
     await repository.tags.resolve(reference.tag);
     await repository.tags.delete(reference.tag);

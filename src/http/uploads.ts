@@ -16,7 +16,9 @@ function hasBody(context: HandlerContext): boolean {
 
 function chunkOf(context: HandlerContext): Chunk {
   const range = parseContentRange(context.req.headers["content-range"]);
-  return range ? { body: context.req, range } : { body: context.req };
+  const declared = context.req.headers["content-length"];
+  const length = declared === undefined ? undefined : Number(declared);
+  return { body: context.req, ...(range ? { range } : {}), ...(length !== undefined && Number.isSafeInteger(length) ? { length } : {}) };
 }
 
 function digestParam(context: HandlerContext): Digest {

@@ -26,6 +26,8 @@ export interface Chunk {
   body: AsyncIterable<Uint8Array>;
   /** Inclusive byte range from Content-Range, when given. */
   range?: { start: number; end: number };
+  /** Content-Length, when given. */
+  length?: number;
 }
 
 /** registry:2's startedat format: RFC 3339 in UTC without fractions. */
@@ -105,6 +107,10 @@ export class UploadStore {
         "Docker-Upload-UUID": uuid,
       });
     }
+    const expected = range ? range.end - range.start + 1 : undefined;
+    if (expected !== undefined && chunk.length !== undefined && chunk.length !== expected) {
+      throw new RegistryError("SIZE_INVALID", "Content-Length does not match Content-Range", { range, length: chunk.length });
+    }
     const entry = this.hashes.take(uuid, size);
     this.hashes.forget(uuid);
     let written = 0;
@@ -116,17 +122,25 @@ export class UploadStore {
     }
     try {
       for await (const bytes of chunk.body) {
-        entry?.hash.update(bytes);
         written += bytes.length;
+        if (expected !== undefined && written > expected) continue; // drain, so the error can still be answered
+        entry?.hash.update(bytes);
         await writer.write(bytes);
       }
-      await writer.commit();
     } catch (error) {
+      // The client went away mid-chunk: keep what arrived, so it can resume from the reported offset.
       await writer.close().catch(() => undefined);
       throw toRegistryError(error);
     }
-    if (range && written !== range.end - range.start + 1) {
+    if (expected !== undefined && written !== expected) {
+      // A body that disagrees with its Content-Range changes nothing.
+      await writer.abort().catch(() => undefined);
       throw new RegistryError("SIZE_INVALID", "chunk length does not match Content-Range", { range, received: written });
+    }
+    try {
+      await writer.commit();
+    } catch (error) {
+      throw toRegistryError(error);
     }
     if (entry) this.hashes.keep(uuid, { hash: entry.hash, offset: size + written });
     return { ...status, size: size + written };

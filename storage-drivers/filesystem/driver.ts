@@ -128,7 +128,7 @@ class FilesystemWriter implements FileWriter {
   constructor(
     private readonly handle: FileHandle,
     private readonly file: string,
-    existingSize: number,
+    private readonly existingSize: number,
   ) {
     this.written = existingSize;
   }
@@ -157,6 +157,17 @@ class FilesystemWriter implements FileWriter {
     if (this.closed) return;
     try {
       await this.flush();
+    } finally {
+      await this.finish();
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.closed) throw new Error(`writer for ${this.file} is already closed`);
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      await this.handle.truncate(this.existingSize);
     } finally {
       await this.finish();
     }

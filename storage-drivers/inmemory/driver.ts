@@ -119,6 +119,10 @@ class InMemoryWriter implements FileWriter {
     if (!this.done) this.store();
   }
 
+  async abort(): Promise<void> {
+    this.done = true;
+  }
+
   async cancel(): Promise<void> {
     this.done = true;
     this.files.delete(this.path);
