@@ -3,9 +3,6 @@
  * The berth CLI: serve | reindex | --version | --help.
  * Wiring is explicit: config → driver → metadata → registry → app → listen.
  */
-import { createServer, type Server } from "node:http";
-import { createServer as createTlsServer } from "node:https";
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { createDriver } from "../storage-drivers/index.js";
@@ -14,6 +11,7 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config/index.js";
 import type { Config } from "./config/types.js";
 import { purgeUploads } from "./gc/purge-uploads.js";
+import { createHttpServer, listen } from "./http/listen.js";
 import { createLogger } from "./log.js";
 import { reindex } from "./metadata/reindex.js";
 import { SqliteMetadataStore } from "./metadata/sqlite.js";
@@ -49,13 +47,6 @@ function open(configPath: string | undefined): Runtime {
 }
 
 /** "host:port", ":port" or "port" → listen arguments. */
-function listenAddress(addr: string): { host?: string; port: number } {
-  const colon = addr.lastIndexOf(":");
-  const host = colon > 0 ? addr.slice(0, colon).replace(/^\[|\]$/g, "") : undefined;
-  const port = Number(colon >= 0 ? addr.slice(colon + 1) : addr);
-  return host ? { host, port } : { port };
-}
-
 function schedulePurging(runtime: Runtime): NodeJS.Timeout | undefined {
   const { uploadpurging } = runtime.config.storage.maintenance;
   if (!uploadpurging.enabled || runtime.config.storage.maintenance.readonly.enabled) return undefined;
@@ -81,18 +72,10 @@ async function serve(configPath: string | undefined): Promise<void> {
   }
   const registry = new Registry(driver, metadata);
   const app = createApp({ config, registry, logger });
-  const tls = config.http.tls;
-  const server: Server = tls
-    ? createTlsServer({ cert: readFileSync(tls.certificate), key: readFileSync(tls.key) }, app)
-    : createServer(app);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // large blob uploads may take long; idle sockets still time out
-  const { host, port } = listenAddress(config.http.addr);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  logger.info({ addr: config.http.addr, storage: config.storage.driver, version: VERSION, tls: Boolean(tls) }, "berth listening");
+  const server = createHttpServer(config.http, app, logger);
+  await listen(server, config.http);
+  const tls = Boolean(config.http.tls);
+  logger.info({ addr: config.http.addr, net: config.http.net, storage: config.storage.driver, version: VERSION, tls }, "berth listening");
   const purgeTimer = schedulePurging(runtime);
 
   let stopping = false;

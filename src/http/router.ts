@@ -68,6 +68,9 @@ export function v2Router(registry: Registry, config: Config) {
         res.setHeader("Allow", Object.keys(route.methods).join(", "));
         throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405);
       }
+      if (config.storage.maintenance.readonly.enabled && req.method !== "GET" && req.method !== "HEAD") {
+        throw new RegistryError("UNSUPPORTED", "the registry is in read-only mode (storage.maintenance.readonly)", undefined, 405);
+      }
       const params: Record<string, string> = {};
       route.params.forEach((key, index) => (params[key] = decode(match[index + 1] ?? "")));
       await handler({ req, res, registry, config, params });
