@@ -1,38 +1,22 @@
 /**
- * Pure parts of the report: statistics, the Berth-vs-reference ratio, target checks and
- * the printed table.
+ * Pure parts of the report: statistics, the Berth-vs-reference ratio and the printed table.
  */
 
 /** Whether a bigger number is better (throughput) or a smaller one (latency, time, memory). */
 export type Better = "higher" | "lower";
-
-export type Target =
-  /** Berth must be at least `min` times better than the reference (ratio ≥ min). */
-  | { kind: "ratio"; min: number }
-  /** Berth's own figure must be below `max` (in the metric's unit). */
-  | { kind: "berth-below"; max: number }
-  /** Reported for information only. */
-  | { kind: "none" };
 
 export interface MetricSpec {
   id: string;
   label: string;
   unit: string;
   better: Better;
-  target: Target;
 }
 
-export interface Row {
-  id: string;
-  label: string;
-  unit: string;
+export interface Row extends MetricSpec {
   berth: number | null;
   reference: number | null;
   /** How many times better Berth is (> 1: Berth better), whichever way "better" points. */
   ratio: number | null;
-  target: string;
-  /** null when there is no target or a figure is missing. */
-  met: boolean | null;
 }
 
 export function median(values: readonly number[]): number {
@@ -55,32 +39,8 @@ export function advantage(better: Better, berth: number | null, reference: numbe
   return numerator / denominator;
 }
 
-export function describeTarget(target: Target, unit: string): string {
-  switch (target.kind) {
-    case "ratio":
-      return `≥ ${target.min}×`;
-    case "berth-below":
-      return `Berth < ${target.max} ${unit}`;
-    case "none":
-      return "—";
-  }
-}
-
 export function evaluate(spec: MetricSpec, berth: number | null, reference: number | null): Row {
-  const ratio = advantage(spec.better, berth, reference);
-  let met: boolean | null = null;
-  if (spec.target.kind === "ratio" && ratio !== null) met = ratio >= spec.target.min;
-  if (spec.target.kind === "berth-below" && berth !== null) met = berth < spec.target.max;
-  return {
-    id: spec.id,
-    label: spec.label,
-    unit: spec.unit,
-    berth,
-    reference,
-    ratio,
-    target: describeTarget(spec.target, spec.unit),
-    met,
-  };
+  return { ...spec, berth, reference, ratio: advantage(spec.better, berth, reference) };
 }
 
 /** A figure with about four significant digits, no exponent. */
@@ -98,27 +58,28 @@ export function formatRatio(ratio: number | null): string {
   return `${ratio.toFixed(2)}×`;
 }
 
-/** A plain-text table: scenario | Berth | registry:2 | ratio | target | met? */
+/** A plain-text table: scenario | unit | better | Berth | registry:2 | ratio (Berth's advantage). */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ["scenario", "Berth", "registry:2", "ratio", "target", "met?"];
+  const header = ["scenario", "unit", "better", "Berth", "registry:2", "ratio"];
   const body = rows.map((row) => [
-    `${row.label} (${row.unit})`,
+    row.label,
+    row.unit,
+    row.better,
     formatNumber(row.berth),
     formatNumber(row.reference),
     formatRatio(row.ratio),
-    row.target,
-    row.met === null ? "—" : row.met ? "yes" : "NO",
   ]);
   const all = [header, ...body];
   const widths = header.map((_, column) => Math.max(...all.map((cells) => [...(cells[column] ?? "")].length)));
-  const numeric = new Set([1, 2, 3]);
+  const numeric = new Set([3, 4, 5]);
   const line = (cells: string[]) =>
     cells
       .map((cell, column) => {
         const pad = " ".repeat((widths[column] ?? 0) - [...cell].length);
         return numeric.has(column) ? pad + cell : cell + pad;
       })
-      .join(" | ");
+      .join(" | ")
+      .trimEnd();
   const rule = widths.map((width) => "-".repeat(width)).join("-|-");
   return [line(header), rule, ...body.map(line)].join("\n");
 }

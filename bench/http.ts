@@ -17,7 +17,10 @@ export interface HttpResponse {
 
 export interface RequestOptions {
   headers?: OutgoingHttpHeaders;
-  /** A whole body, or a sequence of buffers streamed with backpressure. Set Content-Length yourself for streams. */
+  /**
+   * A whole body, or a sequence of buffers streamed with backpressure. For a stream, set
+   * Content-Length yourself, or leave it out to send Transfer-Encoding: chunked (as docker does).
+   */
   body?: Buffer | string | Iterable<Buffer>;
   /** Receives the response body chunk by chunk instead of buffering it. */
   sink?: (chunk: Buffer) => void;
@@ -46,8 +49,6 @@ export class HttpClient {
       if (method === "PUT" || method === "POST" || method === "PATCH") headers["content-length"] ??= 0;
     } else if (typeof body === "string" || Buffer.isBuffer(body)) {
       headers["content-length"] = Buffer.byteLength(body);
-    } else if (headers["content-length"] === undefined) {
-      throw new Error("a streamed body needs a content-length header");
     }
 
     return new Promise<HttpResponse>((resolve, reject) => {

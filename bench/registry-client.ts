@@ -77,6 +77,23 @@ export async function pushBlobChunked(client: HttpClient, repo: string, blob: Bl
   expectStatus(response, 201, `PUT ${repo} blob ${blob.digest()} (closing a chunked upload)`);
 }
 
+/**
+ * What `docker push` does: POST, one PATCH streaming the whole blob with chunked transfer
+ * encoding (no Content-Length, no Content-Range), then PUT ?digest= with no body.
+ */
+export async function pushBlobStreamed(client: HttpClient, repo: string, blob: BlobSource): Promise<void> {
+  const location = await startUpload(client, repo);
+  const patched = await client.request("PATCH", location, {
+    headers: { "content-type": "application/octet-stream" },
+    body: blob.chunks(),
+  });
+  expectStatus(patched, 202, `PATCH ${repo} streamed upload`);
+  const next = header(patched, "location");
+  if (!next) throw new Error(`PATCH ${repo}: no Location header`);
+  const response = await client.request("PUT", withQuery(next, { digest: blob.digest() }));
+  expectStatus(response, 201, `PUT ${repo} blob ${blob.digest()} (closing a streamed upload)`);
+}
+
 /** GET a blob, hashing it as it streams in; throws unless size and digest match. */
 export async function pullBlob(client: HttpClient, repo: string, digest: string, size: number): Promise<number> {
   const hash = createHash("sha256");
