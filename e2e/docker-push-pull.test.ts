@@ -32,7 +32,7 @@ function ready(): { dockerd: Dockerd; berth: RunningRegistry } {
 }
 
 async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { accept: MANIFEST_TYPES } });
   expect(res.status, `GET ${url}`).toBe(200);
   return res.json();
 }
@@ -108,6 +108,7 @@ describe("docker push and pull against Berth", () => {
   it("lists the repositories in /v2/_catalog and the tags of each", async () => {
     const { berth } = ready();
     expect(await getJson(`${berth.url}/v2/_catalog`)).toEqual({ repositories: ["alpha", "team/app/web", "team/tools"] });
+    // Tags in lexical order, as the distribution spec asks (registry:2.8 gives storage order).
     expect(await getJson(`${berth.url}/v2/alpha/tags/list`)).toEqual({ name: "alpha", tags: ["1.0", "latest"] });
     expect(await getJson(`${berth.url}/v2/team/app/web/tags/list`)).toEqual({ name: "team/app/web", tags: ["v1", "v2"] });
     expect(await getJson(`${berth.url}/v2/team/tools/tags/list`)).toEqual({ name: "team/tools", tags: ["edge"] });

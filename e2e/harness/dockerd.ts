@@ -4,9 +4,10 @@
  * Needs root and Debian's docker.io (dockerd, /usr/bin/docker). stop() kills it and removes
  * every folder it used.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { run } from "./run.js";
 import { requireProgram } from "./servers.js";
 
 /** The Debian client; /usr/local/bin/docker may be an unrelated, newer one. */
@@ -27,19 +28,6 @@ export interface Dockerd {
   docker(args: string[], options?: DockerOptions): Promise<string>;
   logFile: string;
   stop(): Promise<void>;
-}
-
-/** Runs a program; the error names the command, exit code and stderr. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    execFile(command, args, { ...options, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${command} ${args.join(" ")} failed (${error.code ?? error.signal ?? "error"}):\n${stderr || stdout}`));
-      } else {
-        resolveRun(stdout);
-      }
-    });
-  });
 }
 
 function tail(file: string, lines = 20): string {
