@@ -10,6 +10,9 @@ export interface ScenarioReport {
   name: string;
   description: string;
   seconds: number;
+  /** os.loadavg() (1, 5, 15 min) before and after: other work on the machine adds noise. */
+  loadBefore: number[];
+  loadAfter: number[];
   rows: Row[];
   details?: Record<string, unknown>;
   error?: string;

@@ -10,7 +10,7 @@
  *   npm run bench -- --self-check        registry:2 on both sides: proves the machinery (ratios ≈ 1)
  *   npm run bench -- --output file.json  write the JSON there instead
  */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchConfig } from "./config.js";
@@ -53,6 +53,10 @@ async function main(): Promise<number> {
       (selfCheck ? " — SELF-CHECK: registry:2 on both sides" : "") +
       `; ${cpus().length} CPUs, node ${process.version}`,
   );
+  const [load1] = loadavg();
+  if (load1 !== undefined && load1 > cpus().length / 2) {
+    console.error(`[bench] WARNING: load average ${load1.toFixed(1)} on ${cpus().length} CPUs before the run: other work on this machine will add noise`);
+  }
 
   const scenarios: ScenarioReport[] = [];
   for (const scenario of selected) {
@@ -63,16 +67,16 @@ async function main(): Promise<number> {
     };
     const started = Date.now();
     context.progress(scenario.description);
-    const base = { name: scenario.name, description: scenario.description };
+    const base = { name: scenario.name, description: scenario.description, loadBefore: loadavg() };
     try {
       const result = await scenario.run(context);
-      scenarios.push({ ...base, seconds: (Date.now() - started) / 1000, ...result });
+      scenarios.push({ ...base, seconds: (Date.now() - started) / 1000, loadAfter: loadavg(), ...result });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       context.progress(`FAILED: ${message}`);
-      scenarios.push({ ...base, seconds: (Date.now() - started) / 1000, rows: [], error: message });
+      scenarios.push({ ...base, seconds: (Date.now() - started) / 1000, loadAfter: loadavg(), rows: [], error: message });
     }
-    context.progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    context.progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   }
 
   const report = { startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000, config, selfCheck, scenarios };

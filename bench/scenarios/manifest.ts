@@ -1,9 +1,12 @@
 /** Manifest GET by tag under concurrent keep-alive connections, driven by autocannon. */
 import autocannon from "autocannon";
-import { evaluate } from "../evaluate.js";
+import { evaluate, median } from "../evaluate.js";
 import { MANIFEST_ACCEPT, getManifest, pushSmallImage } from "../registry-client.js";
 import type { Side } from "../servers.js";
-import { SIDES, withBoth, type Scenario } from "./common.js";
+import { SIDES, order, withBoth, type Scenario } from "./common.js";
+
+/** The measured seconds are split into this many rounds per side, alternating B R, R B, … */
+const MANIFEST_ROUNDS = 2;
 
 export interface LoadFigures {
   requestsPerSecond: number;
@@ -31,6 +34,23 @@ async function load(url: string, connections: number, seconds: number): Promise<
   };
 }
 
+/** Totals over the rounds; latency percentiles as the median of the rounds' figures. */
+export function combine(rounds: readonly LoadFigures[]): LoadFigures {
+  const sum = (pick: (figures: LoadFigures) => number) => rounds.reduce((total, figures) => total + pick(figures), 0);
+  const ok = sum((f) => f.ok);
+  const totalSeconds = sum((f) => f.seconds);
+  return {
+    requestsPerSecond: ok / totalSeconds,
+    p50Ms: median(rounds.map((f) => f.p50Ms)),
+    p99Ms: median(rounds.map((f) => f.p99Ms)),
+    ok,
+    non2xx: sum((f) => f.non2xx),
+    errors: sum((f) => f.errors),
+    timeouts: sum((f) => f.timeouts),
+    seconds: totalSeconds,
+  };
+}
+
 export const manifestGet: Scenario = {
   name: "manifest-get",
   description: "manifest GET by tag with a pulling client's Accept header, under concurrent connections (autocannon)",
@@ -43,29 +63,34 @@ export const manifestGet: Scenario = {
         await getManifest(clients[side], image); // the same bytes come back
         urls[side] = `${registries[side].url}/v2/${image.repo}/manifests/${image.tag}`;
       }
-      const figures: Partial<Record<Side, LoadFigures>> = {};
       for (const side of SIDES) {
-        const url = urls[side] as string;
         context.progress(`${side}: warm-up ${manifestWarmupSeconds} s`);
-        await load(url, manifestConnections, manifestWarmupSeconds);
-        context.progress(`${side}: ${manifestConnections} connections for ${manifestSeconds} s`);
-        const measured = await load(url, manifestConnections, manifestSeconds);
-        figures[side] = measured;
-        context.progress(
-          `${side}: ${measured.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, ` +
-            `${measured.non2xx} non-2xx, ${measured.errors} errors, ${measured.timeouts} timeouts`,
-        );
-        if (measured.non2xx > 0 || measured.errors > 0) context.progress(`WARNING ${side}: failed requests under load (not counted in req/s)`);
+        await load(urls[side] as string, manifestConnections, manifestWarmupSeconds);
       }
-      const berth = figures.berth as LoadFigures;
-      const reference = figures.reference as LoadFigures;
+      // Rounds in alternating order, so a burst of outside load does not land on one side only.
+      const slice = manifestSeconds / MANIFEST_ROUNDS;
+      const rounds: Record<Side, LoadFigures[]> = { berth: [], reference: [] };
+      for (let round = 0; round < MANIFEST_ROUNDS; round++) {
+        for (const side of order(round)) {
+          const measured = await load(urls[side] as string, manifestConnections, slice);
+          rounds[side].push(measured);
+          context.progress(
+            `${side}: round ${round + 1}/${MANIFEST_ROUNDS}, ${manifestConnections} connections for ${slice} s: ` +
+              `${measured.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, ` +
+              `${measured.non2xx} non-2xx, ${measured.errors} errors, ${measured.timeouts} timeouts`,
+          );
+          if (measured.non2xx > 0 || measured.errors > 0) context.progress(`WARNING ${side}: failed requests under load (not counted in req/s)`);
+        }
+      }
+      const berth = combine(rounds.berth);
+      const reference = combine(rounds.reference);
       const label = `manifest GET, ${manifestConnections} conns`;
       return {
         rows: [
           evaluate({ id: "manifest-rps", label, unit: "req/s", better: "higher" }, berth.requestsPerSecond, reference.requestsPerSecond),
           evaluate({ id: "manifest-p99", label: `${label}, p99 latency`, unit: "ms", better: "lower" }, berth.p99Ms, reference.p99Ms),
         ],
-        details: { berth, reference },
+        details: { berth, reference, rounds },
       };
     });
   },
