@@ -1,0 +1,254 @@
+/**
+ * A real OpenStack Swift all-in-one on loopback, from Debian's packages: memcached, then the
+ * account, container and object servers on one-replica rings with their device in a temp folder,
+ * then the proxy with tempauth (test:tester / testing), tempurl, bulk, SLO/DLO and s3api, so the
+ * same server also speaks S3 path-style (access key "test:tester", secret "testing").
+ *
+ * Everything lives in one temp folder (configs, rings, device, logs) except swift.conf, which
+ * Swift only ever reads from /etc/swift/ and which holds nothing but the hash prefix/suffix.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort, requireProgram, tempDir } from "./servers.js";
+
+export interface RunningSwift {
+  /** tempauth's v1 auth endpoint, e.g. http://127.0.0.1:41234/auth/v1.0 */
+  authUrl: string;
+  /** The same proxy, for S3 clients (path-style, region us-east-1). */
+  s3Endpoint: string;
+  /** tempauth user "test:tester", also the S3 access key. */
+  user: string;
+  /** tempauth key "testing", also the S3 secret key. */
+  key: string;
+  /** Where the configs, rings, device and server logs live. */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+const SWIFT_CONF = "/etc/swift/swift.conf";
+const USER = "test:tester";
+const KEY = "testing";
+const STARTUP_TIMEOUT_MS = 60_000;
+
+const execFileAsync = promisify(execFile);
+
+/** Starts a fresh Swift; stop() ends every process it started and removes its folder. */
+export async function startSwift(): Promise<RunningSwift> {
+  requireProgram("/usr/bin/swift-proxy-server", "swift-proxy");
+  requireProgram("/usr/bin/swift-object-server", "swift-object");
+  requireProgram("/usr/bin/swift-container-server", "swift-container");
+  requireProgram("/usr/bin/swift-account-server", "swift-account");
+  requireProgram("/usr/bin/swift-ring-builder", "swift");
+  requireProgram("/usr/bin/memcached", "memcached");
+  ensureSwiftConf();
+
+  const dir = tempDir("swift");
+  const logs = join(dir, "logs");
+  const device = join(dir, "srv", "d1");
+  mkdirSync(logs);
+  mkdirSync(device, { recursive: true });
+  const [memcachedPort, proxyPort, accountPort, containerPort, objectPort] = await distinctPorts(5);
+  const processes: ChildProcess[] = [];
+  const killAll = () => {
+    for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+
+  const stop = async () => {
+    process.removeListener("exit", killAll);
+    await Promise.all(processes.map((child) => stopProcess(child)));
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const servers = { account: accountPort!, container: containerPort!, object: objectPort! };
+    await Promise.all(Object.entries(servers).map(([kind, port]) => buildRing(dir, kind, port)));
+    // memcached first: without it tempauth answers 503.
+    processes.push(launch("/usr/bin/memcached", ["-l", "127.0.0.1", "-p", String(memcachedPort), "-U", "0", "-u", "root", "-m", "32"], logs, "memcached"));
+    for (const [kind, port] of Object.entries(servers)) {
+      const conf = join(dir, `${kind}-server.conf`);
+      writeFileSync(conf, storageServerConf(kind, port, dir));
+      processes.push(launch(`/usr/bin/swift-${kind}-server`, [conf, "-v"], logs, kind));
+    }
+    const proxyConf = join(dir, "proxy-server.conf");
+    writeFileSync(proxyConf, proxyServerConf(proxyPort!, memcachedPort!, dir));
+    processes.push(launch("/usr/bin/swift-proxy-server", [proxyConf, "-v"], logs, "proxy"));
+
+    const base = `http://127.0.0.1:${proxyPort}`;
+    await waitUntilServing(base, processes, logs);
+    return { authUrl: `${base}/auth/v1.0`, s3Endpoint: base, user: USER, key: KEY, dir, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Swift reads /etc/swift/swift.conf whatever swift_dir says. A hash prefix or suffix that is
+ * already set is kept (another Swift on this machine may depend on it); otherwise a test one is
+ * written atomically, so two harnesses starting at once never see half a file.
+ */
+function ensureSwiftConf(): void {
+  if (existsSync(SWIFT_CONF) && /^\s*swift_hash_path_(suffix|prefix)\s*=\s*\S+/m.test(readFileSync(SWIFT_CONF, "utf8"))) return;
+  mkdirSync("/etc/swift", { recursive: true });
+  const staged = `${SWIFT_CONF}.${process.pid}.tmp`;
+  writeFileSync(staged, "[swift-hash]\nswift_hash_path_prefix = berth-test\nswift_hash_path_suffix = berth-test\n");
+  renameSync(staged, SWIFT_CONF);
+}
+
+async function distinctPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** One replica, one device, 2^6 partitions: enough for a test and quick to build. */
+async function buildRing(dir: string, kind: string, port: number): Promise<void> {
+  const builder = join(dir, `${kind}.builder`);
+  const ringBuilder = (args: string[]) => execFileAsync("/usr/bin/swift-ring-builder", [builder, ...args], { cwd: dir });
+  await ringBuilder(["create", "6", "1", "1"]);
+  await ringBuilder(["add", `r1z1-127.0.0.1:${port}/d1`, "1"]);
+  // rebalance exits 1 with a warning on a one-device ring yet writes the ring; the ring file is what counts.
+  await ringBuilder(["rebalance"]).catch(() => undefined);
+  if (!existsSync(join(dir, `${kind}.ring.gz`))) throw new Error(`swift-ring-builder did not write ${kind}.ring.gz in ${dir}`);
+}
+
+function storageServerConf(kind: string, port: number, dir: string): string {
+  return `[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = ${port}
+workers = 0
+user = root
+swift_dir = ${dir}
+devices = ${join(dir, "srv")}
+mount_check = false
+log_level = WARNING
+
+[pipeline:main]
+pipeline = ${kind}-server
+
+[app:${kind}-server]
+use = egg:swift#${kind}
+
+[${kind}-replicator]
+[${kind}-auditor]
+${kind === "account" ? "" : `[${kind}-updater]\n`}`;
+}
+
+function proxyServerConf(port: number, memcachedPort: number, dir: string): string {
+  return `[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = ${port}
+workers = 0
+user = root
+swift_dir = ${dir}
+log_level = WARNING
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl s3api tempauth copy slo dlo proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = ${KEY} .admin
+
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:${memcachedPort}
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+
+[filter:healthcheck]
+use = egg:swift#healthcheck
+
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+
+[filter:listing_formats]
+use = egg:swift#listing_formats
+
+[filter:bulk]
+use = egg:swift#bulk
+
+[filter:tempurl]
+use = egg:swift#tempurl
+
+[filter:copy]
+use = egg:swift#copy
+
+[filter:slo]
+use = egg:swift#slo
+
+[filter:dlo]
+use = egg:swift#dlo
+`;
+}
+
+function launch(command: string, args: string[], logs: string, name: string): ChildProcess {
+  const log = createWriteStream(join(logs, `${name}.log`));
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.once("error", (error) => log.write(`spawn failed: ${error.message}\n`));
+  return child;
+}
+
+/** Ready when a tempauth login works and an object can be written and read back through every server. */
+async function waitUntilServing(base: string, processes: ChildProcess[], logs: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = "not answering yet";
+  while (Date.now() < deadline) {
+    const dead = processes.find((child) => child.exitCode !== null || child.signalCode !== null);
+    if (dead) throw new Error(`a Swift process (${dead.spawnfile}) exited with ${dead.exitCode ?? dead.signalCode} during startup; logs in ${logs}`);
+    try {
+      lastProblem = await probe(base);
+      if (lastProblem === "") return;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Swift at ${base} not ready after ${STARTUP_TIMEOUT_MS} ms (${lastProblem}); logs in ${logs}`);
+}
+
+/** "" when Swift works end to end, else what is still wrong. */
+async function probe(base: string): Promise<string> {
+  const auth = await fetch(`${base}/auth/v1.0`, { headers: { "X-Auth-User": USER, "X-Auth-Key": KEY } });
+  const token = auth.headers.get("x-auth-token");
+  const storageUrl = auth.headers.get("x-storage-url");
+  if (auth.status !== 200 || !token || !storageUrl) return `auth answered ${auth.status}`;
+  const headers = { "X-Auth-Token": token };
+  const container = await fetch(`${storageUrl}/berth-harness-probe`, { method: "PUT", headers });
+  if (container.status >= 300) return `container PUT answered ${container.status}`;
+  const object = `${storageUrl}/berth-harness-probe/probe`;
+  const put = await fetch(object, { method: "PUT", headers, body: "ok" });
+  if (put.status !== 201) return `object PUT answered ${put.status}`;
+  const get = await fetch(object, { headers });
+  if (get.status !== 200 || (await get.text()) !== "ok") return `object GET answered ${get.status}`;
+  await fetch(object, { method: "DELETE", headers });
+  await fetch(`${storageUrl}/berth-harness-probe`, { method: "DELETE", headers });
+  return "";
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
