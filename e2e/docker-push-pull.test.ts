@@ -3,7 +3,7 @@
  * storage: push, pull back byte-identical images, catalog and tag lists, cross-repository
  * mounts, pull by digest, and deleting a manifest.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";
@@ -50,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await dockerd?.stop();
   await berth?.stop();
+  if (berth) rmSync(berth.root, { recursive: true, force: true });
 });
 
 describe("docker push and pull against Berth", () => {

@@ -67,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await berth?.stop();
+  if (berth) rmSync(berth.root, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
