@@ -51,7 +51,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         blobSize: 512 * MiB,
         warmupSize: 64 * MiB,
         chunkSize: 8 * MiB,
-        runs: 3,
+        runs: 5,
         manifestConnections: 32,
         manifestSeconds: 10,
         manifestWarmupSeconds: 2,

@@ -1,9 +1,9 @@
 /**
  * Starting the two registries under test through the shared e2e harness, each on a fresh
- * temp storage root that is removed again when it stops.
+ * temp storage root that is removed again when it stops (its log is kept if not empty).
  */
-import { createWriteStream, existsSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { createWriteStream, existsSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { spawn } from "node:child_process";
 import {
   PROJECT_ROOT,
@@ -104,8 +104,9 @@ export async function startSide(side: Side, selfCheck: boolean): Promise<BenchRe
     logFile: running.logFile,
     stop: async () => {
       await running.stop();
-      // Blobs go; the run folder (config, log, SQLite index) is small and stays for a look afterwards.
       rmSync(root, { recursive: true, force: true });
+      // The run folder (config, log, SQLite index) stays only when the server logged something.
+      if (statSync(running.logFile, { throwIfNoEntry: false })?.size === 0) rmSync(dirname(running.logFile), { recursive: true, force: true });
     },
   };
 }
