@@ -1,5 +1,6 @@
 import type { StorageDriver } from "./driver.js";
 import { CheckedDriver, type CheckedOptions } from "./checked.js";
+import { createAzureDriver } from "./azure/index.js";
 import { FilesystemDriver } from "./filesystem/driver.js";
 import { InMemoryDriver } from "./inmemory/driver.js";
 
@@ -25,6 +26,7 @@ const FACTORIES: Record<string, Factory> = {
     };
   },
   inmemory: () => ({ driver: new InMemoryDriver() }),
+  azure: createAzureDriver,
 };
 
 export function driverNames(): string[] {
