@@ -1,4 +1,6 @@
 /** PUT, GET, HEAD and DELETE /v2/<name>/manifests/<tag|digest>. */
+import { actorOf } from "../gc/actor.js";
+import { Trash } from "../gc/trash.js";
 import { RegistryError } from "../registry/errors.js";
 import { isManifestType } from "../registry/media-types.js";
 import { checkTag, parseReference } from "../registry/reference.js";
@@ -62,12 +64,9 @@ export const putManifest: Handler = async (context) => {
 export const deleteManifest: Handler = async (context) => {
   const { repository, reference } = target(context);
   if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
-  if (reference.kind === "tag") {
-    await repository.tags.resolve(reference.tag);
-    await repository.tags.delete(reference.tag);
-    await context.registry.metadata.deleteTag(repository.name, reference.tag);
-  } else {
-    await repository.manifests.delete(reference.digest);
-  }
+  // A soft delete: the links move to the trash, restorable until a garbage collection (src/gc/trash.ts).
+  const trash = new Trash(context.registry.driver, context.registry.metadata);
+  if (reference.kind === "tag") await trash.deleteTag(repository.name, reference.tag, actorOf(context.req));
+  else await trash.deleteManifest(repository.name, reference.digest, actorOf(context.req));
   context.res.status(202).end();
 };

@@ -1,4 +1,5 @@
 /** Blob uploads: POST (session, monolithic, mount), PATCH, PUT, GET status, DELETE. */
+import { whileHeld } from "../gc/holds.js";
 import { RegistryError } from "../registry/errors.js";
 import { blobSize } from "../registry/blobs.js";
 import { checkDigest, checkName, type Digest } from "../registry/reference.js";
@@ -56,8 +57,13 @@ async function tryMount(context: HandlerContext, repository: Repository, mount: 
     const source = context.registry.repository(checkName(from));
     if (!(await source.blobs.isLinked(digest))) return false;
   }
-  if ((await blobSize(context.registry.driver, digest)) === null) return false;
-  await repository.blobs.link(digest);
+  // Held against an online garbage collection deleting the blob meanwhile (src/gc/holds.ts).
+  const mounted = await whileHeld(context.registry.metadata, [digest.value], async () => {
+    if ((await blobSize(context.registry.driver, digest)) === null) return false;
+    await repository.blobs.link(digest);
+    return true;
+  });
+  if (!mounted) return false;
   sendBlobCreated(context, repository, digest);
   return true;
 }

@@ -26,7 +26,7 @@ async function listOrEmpty(driver: StorageDriver, path: string): Promise<string[
 }
 
 /** Digests of the manifest revisions stored for a repository. */
-async function revisions(driver: StorageDriver, name: string): Promise<Digest[]> {
+export async function revisions(driver: StorageDriver, name: string): Promise<Digest[]> {
   const result: Digest[] = [];
   for (const algorithmDir of await listOrEmpty(driver, paths.revisionsDir(name))) {
     const algorithm = algorithmDir.slice(algorithmDir.lastIndexOf("/") + 1);
@@ -38,7 +38,7 @@ async function revisions(driver: StorageDriver, name: string): Promise<Digest[]>
   return result;
 }
 
-async function manifestRecord(driver: StorageDriver, name: string, digest: Digest): Promise<ManifestRecord> {
+export async function manifestRecord(driver: StorageDriver, name: string, digest: Digest): Promise<ManifestRecord> {
   const link = (await driver.getContent(paths.revisionLink(name, digest))).toString().trim();
   if (link !== digest.value) throw new Error(`revision link holds ${JSON.stringify(link.slice(0, 80))}`);
   const content = await driver.getContent(paths.blobData(digest));

@@ -2,7 +2,9 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import { migrate } from "./migrations.js";
+import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
 interface ManifestRow {
@@ -30,6 +32,10 @@ function toRecord(row: ManifestRow): ManifestRecord {
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly statements;
+  readonly deleted: DeletedRecords;
+  readonly gcRuns: GcRuns;
+  readonly gcCoordination: GcCoordination;
+  readonly settings: Settings;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -40,6 +46,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
     const db = this.db;
+    this.deleted = new SqliteDeletedRecords(db);
+    this.gcRuns = new SqliteGcRuns(db);
+    this.gcCoordination = new SqliteGcCoordination(db);
+    this.settings = new SqliteSettings(db);
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(
@@ -102,6 +112,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteTag(repository: string, tag: string): Promise<void> {
     this.statements.deleteTag.run(repository, tag);
+  }
+
+  async deleteRepository(repository: string): Promise<void> {
+    this.db.prepare("DELETE FROM repositories WHERE name = ?").run(repository);
   }
 
   async repositoryExists(repository: string): Promise<boolean> {

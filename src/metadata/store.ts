@@ -2,6 +2,8 @@
  * The metadata index: an async interface so SQLite (embedded default) and PostgreSQL
  * can stand side by side. It indexes what storage holds; storage stays the source of truth.
  */
+import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
+
 export interface ManifestRecord {
   repository: string;
   digest: string;
@@ -39,6 +41,15 @@ export interface MetadataStore {
   listTags(repository: string, page: Page): Promise<string[]>;
   /** Manifests in the repository whose subject is the digest, optionally of one artifactType. */
   referrers(repository: string, subject: string, artifactType?: string): Promise<ManifestRecord[]>;
+  /** Removes a repository with its manifests and tags from the index (soft delete of a repository). */
+  deleteRepository(repository: string): Promise<void>;
+  /** Soft-deleted tags, manifests and repositories (issue 5). */
+  readonly deleted: DeletedRecords;
+  /** Garbage collection runs, and the holds and claims that keep a running collection safe. */
+  readonly gcRuns: GcRuns;
+  readonly gcCoordination: GcCoordination;
+  /** Runtime settings changed through the management API (e.g. gc.schedule). */
+  readonly settings: Settings;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { StorageDriver } from "../../storage-drivers/driver.js";
+import { manifestHoldSet, whileHeld } from "../gc/holds.js";
 import type { MetadataStore } from "../metadata/store.js";
 import type { BlobStore } from "./blobs.js";
 import { RegistryError } from "./errors.js";
@@ -72,27 +73,32 @@ export class ManifestStore {
         actual: digest.value,
       });
     }
-    await this.checkReferences(manifest);
+    // Hold what the manifest makes reachable, so an online garbage collection cannot delete
+    // it between the check and the links (the argument is in src/gc/holds.ts).
+    const held = await manifestHoldSet(this.driver, digest.value, manifest);
+    await whileHeld(this.metadata, held, async () => {
+      await this.checkReferences(manifest);
 
-    try {
-      await this.driver.putContent(paths.blobData(digest), body);
-      await this.driver.putContent(paths.revisionLink(this.name, digest), Buffer.from(digest.value));
-    } catch (error) {
-      throw toRegistryError(error);
-    }
-    const tags = reference.kind === "tag" ? [reference.tag, ...extraTags] : extraTags;
-    for (const tag of tags) await this.tags.set(tag, digest);
+      try {
+        await this.driver.putContent(paths.blobData(digest), body);
+        await this.driver.putContent(paths.revisionLink(this.name, digest), Buffer.from(digest.value));
+      } catch (error) {
+        throw toRegistryError(error);
+      }
+      const tags = reference.kind === "tag" ? [reference.tag, ...extraTags] : extraTags;
+      for (const tag of tags) await this.tags.set(tag, digest);
 
-    await this.metadata.putManifest({
-      repository: this.name,
-      digest: digest.value,
-      mediaType: manifest.mediaType,
-      size: body.length,
-      artifactType: manifest.artifactType,
-      subject: manifest.subject?.digest.value ?? null,
-      annotations: manifest.annotations,
+      await this.metadata.putManifest({
+        repository: this.name,
+        digest: digest.value,
+        mediaType: manifest.mediaType,
+        size: body.length,
+        artifactType: manifest.artifactType,
+        subject: manifest.subject?.digest.value ?? null,
+        annotations: manifest.annotations,
+      });
+      for (const tag of tags) await this.metadata.setTag(this.name, tag, digest.value);
     });
-    for (const tag of tags) await this.metadata.setTag(this.name, tag, digest.value);
     return { digest, manifest };
   }
 

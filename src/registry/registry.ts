@@ -37,7 +37,7 @@ export class Registry {
       name,
       blobs,
       tags,
-      uploads: new UploadStore(this.driver, name, blobs, this.hashes, this.uploadLocks),
+      uploads: new UploadStore(this.driver, name, blobs, this.hashes, this.uploadLocks, this.metadata),
       manifests: new ManifestStore(this.driver, this.metadata, name, blobs, tags, this.manifestCache),
     };
   }

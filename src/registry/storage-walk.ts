@@ -7,6 +7,8 @@ export interface StoredRepository {
   name: string;
   /** True when the folder holds `_manifests` (registry:2's definition of a repository). */
   hasManifests: boolean;
+  /** True when the folder holds `_layers` (blob links, possibly with no manifest yet). */
+  hasLayers: boolean;
   /** Upload session ids under `_uploads`. */
   uploads: string[];
 }
@@ -25,7 +27,7 @@ async function listOrEmpty(driver: StorageDriver, path: string): Promise<string[
 }
 
 /**
- * Every folder below repositories/ holding `_manifests` or `_uploads`, in lexical order.
+ * Every folder below repositories/ holding `_manifests`, `_layers` or `_uploads`, in lexical order.
  * Folders starting with "_" are never descended into as repositories.
  */
 export async function* storedRepositories(driver: StorageDriver): AsyncGenerator<StoredRepository> {
@@ -33,7 +35,8 @@ export async function* storedRepositories(driver: StorageDriver): AsyncGenerator
     const children = (await listOrEmpty(driver, path)).map(baseName).sort();
     const hasManifests = children.includes("_manifests");
     const uploads = children.includes("_uploads") ? (await listOrEmpty(driver, `${path}/_uploads`)).map(baseName) : [];
-    if (name !== "" && (hasManifests || uploads.length > 0)) yield { name, hasManifests, uploads };
+    const hasLayers = children.includes("_layers");
+    if (name !== "" && (hasManifests || hasLayers || uploads.length > 0)) yield { name, hasManifests, hasLayers, uploads };
     for (const child of children) {
       if (child.startsWith("_")) continue;
       yield* visit(`${path}/${child}`, name === "" ? child : `${name}/${child}`);

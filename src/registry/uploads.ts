@@ -4,6 +4,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { StorageDriver } from "../../storage-drivers/driver.js";
+import { whileHeld } from "../gc/holds.js";
+import type { MetadataStore } from "../metadata/store.js";
 import { BlobStore, blobSize, type BlobInfo } from "./blobs.js";
 import { RegistryError } from "./errors.js";
 import type { KeyedLock } from "./keyed-lock.js";
@@ -42,6 +44,7 @@ export class UploadStore {
     private readonly blobs: BlobStore,
     private readonly hashes: UploadHashes,
     private readonly locks: KeyedLock,
+    private readonly metadata: MetadataStore,
   ) {}
 
   async create(): Promise<UploadStatus> {
@@ -77,10 +80,13 @@ export class UploadStore {
         await this.remove(uuid);
         throw new RegistryError("DIGEST_INVALID", undefined, { expected: digest.value, size: status.size });
       }
-      if ((await blobSize(this.driver, digest)) === null) {
-        await this.driver.move(paths.uploadData(this.name, uuid), paths.blobData(digest));
-      }
-      await this.blobs.link(digest);
+      // Held against an online garbage collection deleting the blob meanwhile (src/gc/holds.ts).
+      await whileHeld(this.metadata, [digest.value], async () => {
+        if ((await blobSize(this.driver, digest)) === null) {
+          await this.driver.move(paths.uploadData(this.name, uuid), paths.blobData(digest));
+        }
+        await this.blobs.link(digest);
+      });
       await this.remove(uuid);
       return { digest, size: status.size };
     });
