@@ -9,6 +9,7 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort, requireProgram, tempDir } from "./servers.js";
@@ -24,6 +25,8 @@ export interface RunningSwift {
   key: string;
   /** Where the configs, rings, device and server logs live. */
   dir: string;
+  /** Forgets every issued tempauth token (flushes memcached), so clients meet a 401 and must log in again. */
+  expireTokens(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +81,8 @@ export async function startSwift(): Promise<RunningSwift> {
 
     const base = `http://127.0.0.1:${proxyPort}`;
     await waitUntilServing(base, processes, logs);
-    return { authUrl: `${base}/auth/v1.0`, s3Endpoint: base, user: USER, key: KEY, dir, stop };
+    const expireTokens = () => flushMemcached(memcachedPort!);
+    return { authUrl: `${base}/auth/v1.0`, s3Endpoint: base, user: USER, key: KEY, dir, expireTokens, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -190,11 +194,14 @@ use = egg:swift#tempurl
 [filter:copy]
 use = egg:swift#copy
 
+# Swift's default serves segments past the 10th at one per second; tests read many small segments.
 [filter:slo]
 use = egg:swift#slo
+rate_limit_segments_per_sec = 0
 
 [filter:dlo]
 use = egg:swift#dlo
+rate_limit_segments_per_sec = 0
 `;
 }
 
@@ -242,6 +249,68 @@ async function probe(base: string): Promise<string> {
   await fetch(object, { method: "DELETE", headers });
   await fetch(`${storageUrl}/berth-harness-probe`, { method: "DELETE", headers });
   return "";
+}
+
+/** Direct access to the running Swift for tests that look at what a registry stored. */
+export interface SwiftInspector {
+  token: string;
+  storageUrl: string;
+  /** Names of every object in container whose name starts with prefix (no delimiter). */
+  list(container: string, prefix?: string): Promise<{ name: string; bytes: number }[]>;
+  /** The object's response headers (lower-case names), or null when it is missing. */
+  head(container: string, object: string): Promise<Record<string, string> | null>;
+  request(method: string, path: string, init?: { headers?: Record<string, string>; body?: Buffer | string }): Promise<Response>;
+}
+
+export async function inspectSwift(swift: Pick<RunningSwift, "authUrl" | "user" | "key">): Promise<SwiftInspector> {
+  const auth = await fetch(swift.authUrl, { headers: { "X-Auth-User": swift.user, "X-Auth-Key": swift.key } });
+  const token = auth.headers.get("x-auth-token");
+  const storageUrl = auth.headers.get("x-storage-url");
+  if (auth.status !== 200 || !token || !storageUrl) throw new Error(`Swift login answered ${auth.status}`);
+  const request = (method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer | string } = {}) =>
+    fetch(`${storageUrl}/${path}`, {
+      method,
+      headers: { "X-Auth-Token": token, ...init.headers },
+      body: typeof init.body === "string" || init.body === undefined ? init.body : new Uint8Array(init.body),
+    });
+  return {
+    token,
+    storageUrl,
+    request,
+    async list(container, prefix = "") {
+      const all: { name: string; bytes: number }[] = [];
+      let marker = "";
+      for (;;) {
+        const query = new URLSearchParams({ format: "json", prefix, marker });
+        const response = await request("GET", `${encodeURIComponent(container)}?${query}`);
+        if (response.status === 404) return all;
+        const page = (await response.json()) as { name: string; bytes: number }[];
+        all.push(...page.map(({ name, bytes }) => ({ name, bytes })));
+        if (page.length < 10_000) return all;
+        marker = page[page.length - 1]!.name;
+      }
+    },
+    async head(container, object) {
+      const response = await request("HEAD", `${encodeURIComponent(container)}/${object}`);
+      if (response.status === 404) return null;
+      if (response.status >= 300) throw new Error(`HEAD ${container}/${object} answered ${response.status}`);
+      return Object.fromEntries(response.headers.entries());
+    },
+  };
+}
+
+/** tempauth keeps its tokens in memcached only. */
+function flushMemcached(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write("flush_all\r\n"));
+    socket.setTimeout(5_000, () => socket.destroy(new Error("memcached did not answer flush_all")));
+    socket.once("data", (data) => {
+      socket.end();
+      if (data.toString().startsWith("OK")) resolve();
+      else reject(new Error(`memcached answered flush_all with ${data.toString().trim()}`));
+    });
+    socket.once("error", reject);
+  });
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
