@@ -4,8 +4,10 @@
  * accepts from registry:2 without reading (redis, proxy, reporting, ...) are kept as maps.
  */
 import * as z from "zod";
-import { bool, freeMap, optional, parameters, text, withDefault } from "./fields.js";
+import { authSchema } from "./auth.js";
+import { bool, freeMap, optional, text, withDefault } from "./fields.js";
 import { httpSchema } from "./http.js";
+import { ldapSchema } from "./ldap.js";
 import { storageSchema } from "./storage.js";
 import type { Config } from "./types.js";
 
@@ -53,7 +55,8 @@ export const configSchema = z
     loglevel: optional(logLevel),
     storage: storageSchema,
     http: withDefault(httpSchema, {}),
-    auth: withDefault(z.record(z.string(), parameters), {}),
+    auth: withDefault(authSchema, {}),
+    ldap: optional(ldapSchema),
     notifications: withDefault(freeMap, {}),
     health: withDefault(freeMap, {}),
     validation: withDefault(validation, {}),
@@ -80,6 +83,7 @@ export const configSchema = z
       storage: raw.storage,
       http: raw.http,
       auth: raw.auth,
+      ...(raw.ldap ? { ldap: raw.ldap } : {}),
       notifications: raw.notifications,
       health: raw.health,
       database: raw.database,

@@ -1,5 +1,6 @@
 /** Schema migrations, applied in order inside one transaction each; user_version records progress. */
 import type Database from "better-sqlite3";
+import { ACCESS_MIGRATION } from "./sqlite-access-records.js";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +66,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX gc_hold_digests_by_digest ON gc_hold_digests (digest);
    CREATE INDEX gc_hold_digests_by_hold ON gc_hold_digests (hold_id);
    CREATE TABLE gc_claims (digest TEXT PRIMARY KEY, run_id INTEGER NOT NULL, expires_at INTEGER NOT NULL);`,
+  // Access control (issue 4): users, organizations, teams, repository settings, grants, robot tokens, audit log.
+  ACCESS_MIGRATION,
   // Notification outbox (issue 7): events in order (seq), and each endpoint's cursor and delivery state.
   `CREATE TABLE outbox_events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,

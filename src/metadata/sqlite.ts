@@ -3,7 +3,9 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
+import type { AccessRecords } from "./access-records.js";
 import { migrate } from "./migrations.js";
+import { SqliteAccessRecords } from "./sqlite-access-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
@@ -36,6 +38,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly gcRuns: GcRuns;
   readonly gcCoordination: GcCoordination;
   readonly settings: Settings;
+  readonly access: AccessRecords;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -50,6 +53,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.gcRuns = new SqliteGcRuns(db);
     this.gcCoordination = new SqliteGcCoordination(db);
     this.settings = new SqliteSettings(db);
+    this.access = new SqliteAccessRecords(db);
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(

@@ -2,6 +2,7 @@
  * The metadata index: an async interface so SQLite (embedded default) and PostgreSQL
  * can stand side by side. It indexes what storage holds; storage stays the source of truth.
  */
+import type { AccessRecords } from "./access-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 
 export interface ManifestRecord {
@@ -50,6 +51,8 @@ export interface MetadataStore {
   readonly gcCoordination: GcCoordination;
   /** Runtime settings changed through the management API (e.g. gc.schedule). */
   readonly settings: Settings;
+  /** Users, organizations, teams, repository settings, grants, robot tokens, audit log (issue 4). */
+  readonly access: AccessRecords;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

@@ -18,6 +18,7 @@ import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
 import type { AzureSettings } from "./config.js";
 import { BlobNames } from "./names.js";
 import { azureCodeOf, statusOf, withRetries, type RetryPolicy } from "./retry.js";
+import { resumingStream } from "./reader.js";
 import { openAppendWriter, type Retry } from "./writer.js";
 
 /** How long a redirect URL stays valid: registry:2's default for URLFor. */
@@ -86,16 +87,29 @@ export class AzureDriver implements StorageDriver {
   async reader(path: string, offset = 0): Promise<Readable> {
     await this.ensureContainer();
     const blob = this.container.getBlobClient(this.names.blob(path));
-    const { contentLength = 0 } = await this.notFoundAs(path, () => this.retry(`stat ${path}`, () => blob.getProperties()));
+    const { contentLength = 0, etag } = await this.notFoundAs(path, () => this.retry(`stat ${path}`, () => blob.getProperties()));
     if (offset < 0 || offset > contentLength) throw new InvalidOffsetError(path, offset, this.name);
     if (offset === contentLength) return Readable.from([]);
-    // The SDK's stream resumes from where a broken connection left off, pinned to the blob's ETag.
-    const response = await this.notFoundAs(path, () =>
-      this.retry(`read ${path}`, () => blob.download(offset, undefined, { maxRetryRequests: DOWNLOAD_RESUMES })),
-    );
-    const body = response.readableStreamBody;
-    if (!body) throw new Error(`azure: no body reading ${path}`);
-    return body as Readable;
+    const open = async (from: number) => {
+      const response = await this.notFoundAs(path, () =>
+        this.retry(`read ${path}`, () => blob.download(from, undefined, { conditions: { ifMatch: etag }, maxRetryRequests: DOWNLOAD_RESUMES })),
+      );
+      if (!response.readableStreamBody) throw new Error(`azure: no body reading ${path}`);
+      return response.readableStreamBody;
+    };
+    // The first download happens now, so a failure to start is the caller's error, not the stream's.
+    let first: NodeJS.ReadableStream | undefined = await open(offset);
+    return resumingStream({
+      open: async (from) => {
+        const body = first ?? (await open(from));
+        first = undefined;
+        return body;
+      },
+      start: offset,
+      end: contentLength,
+      maxResumes: DOWNLOAD_RESUMES,
+      path,
+    });
   }
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {

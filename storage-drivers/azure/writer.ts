@@ -141,10 +141,14 @@ class AppendBlobWriter implements FileWriter {
   /** commit() and close(): everything written reaches the blob; the restore point goes. */
   private async finish(): Promise<void> {
     this.closed = true;
-    // A fresh writer replaces the path even when nothing was written, as truncating a file would.
-    if (this.mode === "replace" || this.pendingBytes > 0) await this.prepare();
-    while (this.pendingBytes > 0) await this.appendPending(Math.min(this.pendingBytes, this.blockSize));
-    await this.dropSnapshot();
+    try {
+      // A fresh writer replaces the path even when nothing was written, as truncating a file would.
+      if (this.mode === "replace" || this.pendingBytes > 0) await this.prepare();
+      while (this.pendingBytes > 0) await this.appendPending(Math.min(this.pendingBytes, this.blockSize));
+    } finally {
+      // Failed or not, this writer is done: nothing will abort to the restore point any more.
+      await this.dropSnapshot();
+    }
   }
 
   /** The first change to the blob: take the restore point, then make the path an append blob holding the base. */
