@@ -26,6 +26,7 @@ describe("loadConfig defaults", () => {
       notifications: {},
       health: {},
       database: { driver: "sqlite", path: "/srv/berth/data/berth.sqlite" },
+      gc: { schedule: "", grace: 3_600_000, deleteuntagged: false },
       validation: { manifests: { maxsize: 4 * 1024 * 1024 } },
     });
     expect(config.http.tls).toBeUndefined();

@@ -6,6 +6,7 @@
 import * as z from "zod";
 import { authSchema } from "./auth.js";
 import { bool, freeMap, optional, text, withDefault } from "./fields.js";
+import { gcSchema } from "./gc.js";
 import { httpSchema } from "./http.js";
 import { ldapSchema } from "./ldap.js";
 import { storageSchema } from "./storage.js";
@@ -61,6 +62,7 @@ export const configSchema = z
     health: withDefault(freeMap, {}),
     validation: withDefault(validation, {}),
     database: withDefault(database, {}),
+    gc: withDefault(gcSchema, {}),
     // registry:2 sections Berth accepts and does not use.
     middleware: optional(freeMap),
     reporting: optional(freeMap),
@@ -87,6 +89,7 @@ export const configSchema = z
       notifications: raw.notifications,
       health: raw.health,
       database: raw.database,
+      gc: raw.gc,
       validation: { manifests: { maxsize: raw.validation.manifests.maxsize } },
     }),
   );

@@ -73,6 +73,16 @@ export interface HttpConfig {
   draintimeout: number;
 }
 
+/** Berth: scheduled garbage collection. */
+export interface GcConfig {
+  /** Cron expression, 5 fields or 6 with seconds first; "" means no scheduled collection. */
+  schedule: string;
+  /** Milliseconds: blobs written or linked this recently are kept even when unreferenced. */
+  grace: number;
+  /** Untagged manifests are not roots: they and what only they use are collected. */
+  deleteuntagged: boolean;
+}
+
 export interface Config {
   version: string;
   log: { level: LogLevel; formatter: "json" | "text"; fields: Record<string, unknown>; accesslog: { disabled: boolean } };
@@ -84,6 +94,8 @@ export interface Config {
   health: Record<string, unknown>;
   /** Berth: the metadata index. */
   database: { driver: "sqlite"; path: string };
+  /** Berth: garbage collection schedule and defaults. */
+  gc: GcConfig;
   /** Berth: manifest size limit in bytes (4 MiB default). */
   validation: { manifests: { maxsize: number } };
 }
