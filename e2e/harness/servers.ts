@@ -117,7 +117,8 @@ export async function startBerth(options: StartOptions = {}): Promise<RunningReg
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
-    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
+    // REGISTRY_STORAGE=<driver> in options.env selects another driver; a filesystem key beside it would be a second one.
+    ...(options.env?.REGISTRY_STORAGE ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }),
     REGISTRY_DATABASE_PATH: join(workDir, "berth.sqlite"),
     REGISTRY_STORAGE_DELETE_ENABLED: String(options.deleteEnabled ?? true),
     REGISTRY_LOG_LEVEL: "warn",
