@@ -83,13 +83,75 @@ export interface GcConfig {
   deleteuntagged: boolean;
 }
 
-export interface Config {
+/** registry:2 reads unknown option keys without complaint; they are kept as written. */
+type Extra = { [key: string]: unknown };
+
+/** registry:2's htpasswd controller; required keys are checked when it starts. */
+export type HtpasswdAuthConfig = Extra & { realm?: string; path?: string; allowplainhttp?: boolean };
+
+/** registry:2's token controller: tokens from an external issuer. */
+export type TokenAuthConfig = Extra & {
+  realm?: string;
+  service?: string;
+  issuer?: string;
+  rootcertbundle?: string;
+  jwks?: string;
+  signingalgorithms?: string[];
+  autoredirect?: boolean;
+};
+
+export type GlobalRole = "none" | "read-only" | "read-write" | "admin";
+
+/** Berth's own access control: managed users (and LDAP), organizations, teams, grants. */
+export interface BerthAuthConfig {
+  mode: "token" | "basic";
+  realm?: string;
+  service: string;
+  issuer: string;
+  signingkey?: string;
+  /** Milliseconds. */
+  tokenexpiry: number;
+  /** Milliseconds. */
+  refreshexpiry: number;
+  anonymous: boolean;
+  createonpush: boolean;
+  defaultvisibility: "private" | "public";
+  allowplainhttp: boolean;
+  failedlogins: { peruser: number; peraddress: number; window: number /* ms */ };
+}
+
+export interface AuthConfig {
+  htpasswd?: HtpasswdAuthConfig;
+  token?: TokenAuthConfig;
+  silly?: Extra & { realm?: string; service?: string };
+  berth?: BerthAuthConfig;
+}
+
+export interface LdapConfig {
+  url: string;
+  starttls: boolean;
+  tls: { ca?: string; insecureskipverify: boolean };
+  binddn?: string;
+  bindpassword?: string;
+  userbasedn: string;
+  loginattribute: string;
+  userfilter: string;
+  admingroupdn?: string;
+  groupmemberattribute: "memberUid" | "member" | "uniqueMember" | "memberOf";
+  /** Milliseconds. */
+  syncinterval: number;
+  defaultrole: GlobalRole;
+  /** Milliseconds. */
+  timeout: number;
+}export interface Config {
   version: string;
   log: { level: LogLevel; formatter: "json" | "text"; fields: Record<string, unknown>; accesslog: { disabled: boolean } };
   storage: StorageConfig;
   http: HttpConfig;
-  /** registry:2's auth section, kept as parsed (issue 4 gives it a schema). */
-  auth: Record<string, Record<string, unknown>>;
+  /** registry:2's auth section (at most one access controller) plus Berth's own. */
+  auth: AuthConfig;
+  /** Berth: LDAP users (with auth.berth); absent when not configured. */
+  ldap?: LdapConfig;
   notifications: Record<string, unknown>;
   health: Record<string, unknown>;
   /** Berth: the metadata index. */
