@@ -251,6 +251,24 @@ async function probe(base: string): Promise<string> {
   return "";
 }
 
+/**
+ * The REGISTRY_* variables an operator would set to put a registry's storage on this Swift.
+ * startBerth() presets a filesystem root; an undefined value makes spawn() leave that variable
+ * out, so the storage section holds the swift driver alone.
+ */
+export function swiftRegistryEnv(swift: Pick<RunningSwift, "authUrl" | "user" | "key">, options: { container: string; prefix?: string; authUrl?: string }): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    REGISTRY_STORAGE: "swift",
+    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: undefined,
+    REGISTRY_STORAGE_SWIFT_AUTHURL: options.authUrl ?? swift.authUrl,
+    REGISTRY_STORAGE_SWIFT_USERNAME: swift.user,
+    REGISTRY_STORAGE_SWIFT_PASSWORD: swift.key,
+    REGISTRY_STORAGE_SWIFT_CONTAINER: options.container,
+  };
+  if (options.prefix) env.REGISTRY_STORAGE_SWIFT_PREFIX = options.prefix;
+  return env as Record<string, string>;
+}
+
 /** Direct access to the running Swift for tests that look at what a registry stored. */
 export interface SwiftInspector {
   token: string;
