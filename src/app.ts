@@ -3,8 +3,11 @@
  * access log, the /v2 API, 404, the one error handler. It never listens; main.ts does.
  */
 import express, { type Express } from "express";
+import { deletedRouter } from "./admin/deleted.js";
+import { gcRouter } from "./admin/gc.js";
 import type { Logger } from "pino";
 import type { Config } from "./config/types.js";
+import type { GcScheduler } from "./gc/scheduler.js";
 import { accessLog } from "./http/access-log.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { v2Router } from "./http/router.js";
@@ -14,9 +17,11 @@ export interface AppDependencies {
   config: Config;
   registry: Registry;
   logger: Logger;
+  /** The gc.schedule of `berth serve`, changeable through /api/v0/gc/schedule. */
+  gcScheduler?: GcScheduler;
 }
 
-export function createApp({ config, registry, logger }: AppDependencies): Express {
+export function createApp({ config, registry, logger, gcScheduler }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -32,6 +37,9 @@ export function createApp({ config, registry, logger }: AppDependencies): Expres
 
   const prefix = config.http.prefix.replace(/\/+$/, "");
   app.use(`${prefix}/v2`, v2Router(registry, config));
+
+  // Soft deletes and garbage collection (issue 5).
+  app.use(`${prefix}/api/v0`, gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

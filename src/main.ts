@@ -10,7 +10,10 @@ import type { StorageDriver } from "../storage-drivers/driver.js";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config/index.js";
 import type { Config } from "./config/types.js";
+import { garbageCollectCommand } from "./gc/cli.js";
+import { GarbageCollector } from "./gc/collector.js";
 import { purgeUploads } from "./gc/purge-uploads.js";
+import { GcScheduler } from "./gc/scheduler.js";
 import { createHttpServer, listen } from "./http/listen.js";
 import { createLogger } from "./log.js";
 import { reindex } from "./metadata/reindex.js";
@@ -25,6 +28,8 @@ const HELP = `berth ${VERSION} — a self-hosted OCI container registry, drop-in
 Usage:
   berth serve [config.yml]     serve the registry (config also from REGISTRY_CONFIGURATION_PATH)
   berth reindex [config.yml]   rebuild the metadata index from storage
+  berth garbage-collect [config.yml] [--dry-run] [--delete-untagged] [--grace DURATION]
+                               delete unreferenced blobs, online (berth serve may keep running)
   berth --version              print the version
   berth --help                 print this help
 
@@ -71,7 +76,9 @@ async function serve(configPath: string | undefined): Promise<void> {
     await reindex(driver, metadata, (line) => logger.info(line));
   }
   const registry = new Registry(driver, metadata);
-  const app = createApp({ config, registry, logger });
+  const gcScheduler = new GcScheduler(new GarbageCollector(driver, metadata), metadata, config, logger);
+  await gcScheduler.start();
+  const app = createApp({ config, registry, logger, gcScheduler });
   const server = createHttpServer(config.http, app, logger);
   await listen(server, config.http);
   const tls = Boolean(config.http.tls);
@@ -84,6 +91,7 @@ async function serve(configPath: string | undefined): Promise<void> {
     stopping = true;
     logger.info({ signal }, "draining in-flight requests");
     if (purgeTimer) clearInterval(purgeTimer);
+    gcScheduler.stop();
     const force = setTimeout(() => {
       logger.warn("drain timeout reached: closing remaining connections");
       server.closeAllConnections();
@@ -109,6 +117,8 @@ async function runReindex(configPath: string | undefined): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Its own options (--dry-run, --grace, ...): parsed in gc/cli.ts.
+  if (argv[0] === "garbage-collect") return garbageCollectCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
