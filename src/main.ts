@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import { createDriver } from "../storage-drivers/index.js";
 import type { StorageDriver } from "../storage-drivers/driver.js";
 import { createApp } from "./app.js";
+import { plainHttpProblem } from "./auth/plain-http.js";
+import { createAccessControl } from "./auth/setup.js";
 import { loadConfig } from "./config/index.js";
 import type { Config } from "./config/types.js";
 import { garbageCollectCommand } from "./gc/cli.js";
@@ -75,10 +77,13 @@ async function serve(configPath: string | undefined): Promise<void> {
     logger.info("metadata index is new: indexing existing storage");
     await reindex(driver, metadata, (line) => logger.info(line));
   }
+  const insecure = plainHttpProblem(config);
+  if (insecure) throw new Error(`refusing to start: ${insecure}`);
+  const access = await createAccessControl({ config, metadata, logger });
   const registry = new Registry(driver, metadata);
   const gcScheduler = new GcScheduler(new GarbageCollector(driver, metadata), metadata, config, logger);
   await gcScheduler.start();
-  const app = createApp({ config, registry, logger, gcScheduler });
+  const app = createApp({ config, registry, logger, gcScheduler, access });
   const server = createHttpServer(config.http, app, logger);
   await listen(server, config.http);
   const tls = Boolean(config.http.tls);
@@ -99,7 +104,7 @@ async function serve(configPath: string | undefined): Promise<void> {
     force.unref();
     server.closeIdleConnections();
     server.close(() => {
-      void metadata.close().then(() => {
+      void access.close().then(() => metadata.close()).then(() => {
         logger.info("stopped");
         process.exit(0);
       });

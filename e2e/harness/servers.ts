@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, existsSync, createWriteStream } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
+import { tlsRequest, type TlsClientOptions } from "./tls.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -30,6 +31,10 @@ export interface StartOptions {
   deleteEnabled?: boolean;
   /** Extra environment (REGISTRY_* overrides). */
   env?: Record<string, string>;
+  /** Address to listen on (127.0.0.1 by default). */
+  listenHost?: string;
+  /** Serve HTTPS with this certificate; the readiness probe trusts `ca` (and presents `cert`/`key` for mutual TLS). */
+  tls?: TlsClientOptions & { certificate: string; key: string };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -56,13 +61,17 @@ export function requireProgram(path: string, debianPackage: string): void {
   }
 }
 
-async function waitForRegistry(url: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+async function probeStatus(url: string, tls: TlsClientOptions | undefined): Promise<number> {
+  return tls ? (await tlsRequest(url, tls)).status : (await fetch(url)).status;
+}
+
+async function waitForRegistry(url: string, child: ChildProcess, logFile: string, tls?: TlsClientOptions, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`registry exited with ${child.exitCode} before it was ready; see ${logFile}`);
     try {
-      const res = await fetch(`${url}/v2/`);
-      if (res.status === 200 || res.status === 401) return;
+      const status = await probeStatus(`${url}/v2/`, tls);
+      if (status === 200 || status === 401) return;
     } catch {
       // not listening yet
     }
@@ -90,16 +99,17 @@ async function launch(
   root: string,
   port: number,
   logDir: string,
+  endpoint: { listenHost: string; tls?: TlsClientOptions } = { listenHost: "127.0.0.1" },
 ): Promise<RunningRegistry> {
   const logFile = join(logDir, `${kind}.log`);
   const log = createWriteStream(logFile);
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], cwd: PROJECT_ROOT });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const host = `${endpoint.listenHost}:${port}`;
+  const url = `${endpoint.tls ? "https" : "http"}://${host}`;
   try {
-    await waitForRegistry(url, child, logFile);
+    await waitForRegistry(url, child, logFile, endpoint.tls);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
@@ -116,7 +126,8 @@ export async function startBerth(options: StartOptions = {}): Promise<RunningReg
   const workDir = tempDir("berth-run");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+    REGISTRY_HTTP_ADDR: `${options.listenHost ?? "127.0.0.1"}:${port}`,
+    ...(options.tls ? { REGISTRY_HTTP_TLS_CERTIFICATE: options.tls.certificate, REGISTRY_HTTP_TLS_KEY: options.tls.key } : {}),
     // REGISTRY_STORAGE=<driver> in options.env selects another driver; a filesystem key beside it would be a second one.
     ...(options.env?.REGISTRY_STORAGE ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }),
     REGISTRY_DATABASE_PATH: join(workDir, "berth.sqlite"),
@@ -124,7 +135,10 @@ export async function startBerth(options: StartOptions = {}): Promise<RunningReg
     REGISTRY_LOG_LEVEL: "warn",
     ...options.env,
   };
-  return launch("berth", process.execPath, [main, "serve"], env, root, port, workDir);
+  return launch("berth", process.execPath, [main, "serve"], env, root, port, workDir, {
+    listenHost: options.listenHost ?? "127.0.0.1",
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
 }
 
 /** Debian's docker-registry (registry:2.8) on its own filesystem root. */

@@ -1,5 +1,6 @@
 /** Blob uploads: POST (session, monolithic, mount), PATCH, PUT, GET status, DELETE. */
 import { whileHeld } from "../gc/holds.js";
+import { authorizationOf } from "../auth/controller.js";
 import { RegistryError } from "../registry/errors.js";
 import { blobSize } from "../registry/blobs.js";
 import { checkDigest, checkName, type Digest } from "../registry/reference.js";
@@ -46,16 +47,21 @@ function sendBlobCreated(context: HandlerContext, repository: Repository, digest
 }
 
 /**
- * Cross-repository mount. With `from`, the blob must be linked there. Without `from`
- * (OCI 1.1), any blob the registry holds is mounted.
- * TODO(access control): mount only from repositories the caller may pull.
+ * Cross-repository mount. With `from`, the blob must be linked there and the caller must be
+ * allowed to pull from there. Without `from` (OCI 1.1), any blob the registry holds is
+ * mounted, for callers who may pull every repository (others would learn which blobs exist).
+ * When the mount is not done, a normal upload session starts (202), as the spec says.
  */
 async function tryMount(context: HandlerContext, repository: Repository, mount: string): Promise<boolean> {
   const digest = checkDigest(mount);
   const from = queryParam(context, "from");
+  const authorization = authorizationOf(context.res);
   if (from !== undefined) {
     const source = context.registry.repository(checkName(from));
+    if (!(await authorization.may(source.name, "pull"))) return false;
     if (!(await source.blobs.isLinked(digest))) return false;
+  } else if (!authorization.isAdmin) {
+    return false;
   }
   // Held against an online garbage collection deleting the blob meanwhile (src/gc/holds.ts).
   const mounted = await whileHeld(context.registry.metadata, [digest.value], async () => {
