@@ -68,7 +68,11 @@ describe("swift driver specifics", () => {
     const files = objects.filter((o) => o.name.startsWith(`${prefix}/files/`)).map((o) => o.name);
     expect(files).toEqual([`${prefix}/files/docker/registry/v2/blobs/sha256/ab/abcd/data`, `${prefix}/files/docker/registry/v2/repositories/a/_layers/sha256/00/link`]);
     const manifest = await inspector.head(CONTAINER, `${prefix}/files/docker/registry/v2/blobs/sha256/ab/abcd/data`);
-    expect(manifest?.["x-object-manifest"]).toMatch(new RegExp(`^${CONTAINER}/${prefix}/segments/[0-9a-f]{3}/[0-9a-f]{37}$`));
+    // registry:2.8's form: hex(path ‖ 32 random bytes ‖ sha1 of nothing), split after 3 characters.
+    const pathHex = Buffer.from("/docker/registry/v2/blobs/sha256/ab/abcd/data").toString("hex");
+    expect(manifest?.["x-object-manifest"]).toMatch(
+      new RegExp(`^${CONTAINER}/${prefix}/segments/${pathHex.slice(0, 3)}/${pathHex.slice(3)}[0-9a-f]{64}da39a3ee5e6b4b0d3255bfef95601890afd80709$`),
+    );
     const segmentsPrefix = manifest!["x-object-manifest"]!.slice(CONTAINER.length + 1);
     const segments = objects.filter((o) => o.name.startsWith(`${prefix}/segments/`));
     expect(segments.map((s) => s.name)).toEqual([1, 2, 3].map((n) => `${segmentsPrefix}/${String(n).padStart(16, "0")}`));

@@ -2,8 +2,8 @@
  * Object names exactly as registry:2's Swift driver writes them, so a container it filled is
  * served as it is and the other way round:
  * - driver path /a/b          → "<prefix>/files/a/b"   (leading and trailing "/" trimmed)
- * - a file's segments          → "<prefix>/segments/<3 hex>/<37 hex>/<16-digit number>", the hex
- *                                being sha1(path + 32 random bytes), fresh for each new file
+ * - a file's segments          → "<prefix>/segments/<3 hex>/<more hex>/<16-digit number>", fresh
+ *                                for each new file (see newSegmentsPrefix)
  * - a segmented file           → an empty object with X-Object-Manifest: "<container>/<segments>"
  *                                (a dynamic large object: Swift serves the segments concatenated
  *                                in name order)
@@ -40,8 +40,15 @@ export function segmentsRoot(prefix: string): string {
   return trimSlashes(`${prefix}/segments`);
 }
 
+/** SHA-1 of nothing: what registry:2's `sha1.New().Sum(b)` appends to b (it never hashes b). */
+const EMPTY_SHA1 = createHash("sha1").digest();
+
+/**
+ * registry:2.8 names a file's segments by hex(path ‖ 32 random bytes ‖ sha1 of nothing), split
+ * after 3 characters; the same form is kept so both registries' containers look alike.
+ */
 export function newSegmentsPrefix(prefix: string, path: string, random: Buffer = randomBytes(32)): string {
-  const hex = createHash("sha1").update(path).update(random).digest("hex");
+  const hex = Buffer.concat([Buffer.from(path, "utf8"), random, EMPTY_SHA1]).toString("hex");
   return trimSlashes(`${prefix}/segments/${hex.slice(0, 3)}/${hex.slice(3)}`);
 }
 
