@@ -13,9 +13,14 @@ import { requireAdmin, requireRegistryAccess } from "./auth/middleware.js";
 import type { AccessControl } from "./auth/setup.js";
 import type { Config } from "./config/types.js";
 import type { GcScheduler } from "./gc/scheduler.js";
+import { probeRouter, unhealthyGate } from "./health/routes.js";
+import type { HealthMonitor } from "./health/monitor.js";
 import { accessLog } from "./http/access-log.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { v2Router } from "./http/router.js";
+import { httpMetrics } from "./metrics/http-middleware.js";
+import type { Metrics } from "./metrics/metrics.js";
+import { notificationsRouter, type NotificationStatusSource } from "./notifications/status-router.js";
 import type { Registry } from "./registry/registry.js";
 
 export interface AppDependencies {
@@ -26,13 +31,20 @@ export interface AppDependencies {
   gcScheduler?: GcScheduler;
   /** Authentication and access control; none (everyone may do everything) when absent. */
   access?: AccessControl;
+  /** Prometheus metrics: every request is counted and timed when present. */
+  metrics?: Metrics;
+  /** Health checks: /healthz and /readyz, and /v2 answers 503 while a check fails. */
+  health?: HealthMonitor;
+  /** Notification delivery state, at /api/v0/notifications. */
+  notifications?: NotificationStatusSource;
 }
 
-export function createApp({ config, registry, logger, gcScheduler, access }: AppDependencies): Express {
+export function createApp({ config, registry, logger, access, metrics, health, notifications, gcScheduler }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", "simple");
+  if (metrics) app.use(httpMetrics(metrics, config.http.prefix.replace(/\/+$/, "")));
 
   const configuredHeaders = Object.entries(config.http.headers);
   app.use((_req, res, next) => {
@@ -41,12 +53,16 @@ export function createApp({ config, registry, logger, gcScheduler, access }: App
     next();
   });
   if (!config.log.accesslog.disabled) app.use(accessLog(logger));
+  if (health) app.use(probeRouter(health));
 
   const prefix = config.http.prefix.replace(/\/+$/, "");
   const controller = access?.controller ?? openAccess;
   if (access?.tokenService) app.use(`${prefix}/auth/token`, access.tokenService);
+  if (health) app.use(`${prefix}/v2`, unhealthyGate(health));
   app.use(`${prefix}/v2`, requireRegistryAccess(controller), v2Router(registry, config));
 
+  // Notification delivery state (issue 7), for administrators as the rest of /api/v0.
+  if (notifications) app.use(`${prefix}/api/v0`, requireAdmin(controller), notificationsRouter(notifications));
   // Soft deletes and garbage collection (issue 5).
   app.use(`${prefix}/api/v0`, requireAdmin(controller), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
 

@@ -17,7 +17,10 @@ import { GarbageCollector } from "./gc/collector.js";
 import { purgeUploads } from "./gc/purge-uploads.js";
 import { GcScheduler } from "./gc/scheduler.js";
 import { createHttpServer, listen } from "./http/listen.js";
+import { healthcheckCommand } from "./health/probe.js";
 import { createLogger } from "./log.js";
+import { Metrics } from "./metrics/metrics.js";
+import { startOperations } from "./operations.js";
 import { reindex } from "./metadata/reindex.js";
 import { SqliteMetadataStore } from "./metadata/sqlite.js";
 import type { MetadataStore } from "./metadata/store.js";
@@ -32,6 +35,7 @@ Usage:
   berth reindex [config.yml]   rebuild the metadata index from storage
   berth garbage-collect [config.yml] [--dry-run] [--delete-untagged] [--grace DURATION]
                                delete unreferenced blobs, online (berth serve may keep running)
+  berth healthcheck [config.yml]  ask the running server's /readyz (exit 0 when ready)
   berth --version              print the version
   berth --help                 print this help
 
@@ -43,14 +47,16 @@ interface Runtime {
   logger: Logger;
   driver: StorageDriver;
   metadata: MetadataStore;
+  metrics: Metrics;
 }
 
 function open(configPath: string | undefined): Runtime {
   const config = loadConfig(configPath === undefined ? {} : { path: configPath });
   const logger = createLogger(config.log);
-  const driver = createDriver(config.storage.driver, config.storage.parameters);
+  const metrics = new Metrics();
+  const driver = createDriver(config.storage.driver, config.storage.parameters, { onOperation: metrics.storageObserver });
   const metadata = new SqliteMetadataStore(config.database.path);
-  return { config, logger, driver, metadata };
+  return { config, logger, driver, metadata, metrics };
 }
 
 /** "host:port", ":port" or "port" → listen arguments. */
@@ -80,10 +86,11 @@ async function serve(configPath: string | undefined): Promise<void> {
   const insecure = plainHttpProblem(config);
   if (insecure) throw new Error(`refusing to start: ${insecure}`);
   const access = await createAccessControl({ config, metadata, logger });
-  const registry = new Registry(driver, metadata);
+  const operations = await startOperations(runtime);
+  const registry = new Registry(driver, metadata, operations.notifier);
   const gcScheduler = new GcScheduler(new GarbageCollector(driver, metadata), metadata, config, logger);
   await gcScheduler.start();
-  const app = createApp({ config, registry, logger, gcScheduler, access });
+  const app = createApp({ config, registry, logger, access, metrics: operations.metrics, health: operations.health, notifications: operations.dispatcher, gcScheduler });
   const server = createHttpServer(config.http, app, logger);
   await listen(server, config.http);
   const tls = Boolean(config.http.tls);
@@ -97,6 +104,8 @@ async function serve(configPath: string | undefined): Promise<void> {
     logger.info({ signal }, "draining in-flight requests");
     if (purgeTimer) clearInterval(purgeTimer);
     gcScheduler.stop();
+    // Notifications keep flowing while requests drain; what is left waits in the outbox.
+    const operationsStopped = operations.stop();
     const force = setTimeout(() => {
       logger.warn("drain timeout reached: closing remaining connections");
       server.closeAllConnections();
@@ -104,7 +113,7 @@ async function serve(configPath: string | undefined): Promise<void> {
     force.unref();
     server.closeIdleConnections();
     server.close(() => {
-      void access.close().then(() => metadata.close()).then(() => {
+      void access.close().then(() => operationsStopped.then(() => metadata.close())).then(() => {
         logger.info("stopped");
         process.exit(0);
       });
@@ -143,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
     case "serve":
       await serve(configPath);
       return -1; // keeps running
+    case "healthcheck":
+      return healthcheckCommand(configPath);
     case "reindex":
       await runReindex(configPath);
       return 0;

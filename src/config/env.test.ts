@@ -197,10 +197,10 @@ describe("REGISTRY_* overrides: maps and lists", () => {
 
   it("sets list elements by index, appends one past the end, and refuses gaps and non-numbers", () => {
     const { config } = load(
-      { REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL: "http://b.local/", REGISTRY_NOTIFICATIONS_ENDPOINTS_1_NAME: "second" },
+      { REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL: "http://b.local/", REGISTRY_NOTIFICATIONS_ENDPOINTS_1_NAME: "second", REGISTRY_NOTIFICATIONS_ENDPOINTS_1_URL: "http://c.local/" },
       FILESYSTEM_FILE,
     );
-    expect(config.notifications).toEqual({ endpoints: [{ name: "first", url: "http://b.local/" }, { name: "second" }] });
+    expect(config.notifications.endpoints).toMatchObject([{ name: "first", url: "http://b.local/" }, { name: "second", url: "http://c.local/" }]);
     expect(() => load({ REGISTRY_NOTIFICATIONS_ENDPOINTS_5_URL: "x" }, FILESYSTEM_FILE)).toThrow(
       new ConfigError(["REGISTRY_NOTIFICATIONS_ENDPOINTS_5_URL: index 5 is past the end of notifications.endpoints (1 elements)"]),
     );
@@ -212,8 +212,8 @@ describe("REGISTRY_* overrides: maps and lists", () => {
 
   it("maps registry:2's Go field names where they differ from the YAML keys", () => {
     const { config } = load({ REGISTRY_HEALTH_FILECHECKERS: "[{file: /tmp/down}]", REGISTRY_NOTIFICATIONS_EVENTCONFIG_INCLUDEREFERENCES: "true" });
-    expect(config.health).toEqual({ file: [{ file: "/tmp/down" }] });
-    expect(config.notifications).toEqual({ events: { includereferences: true } });
+    expect(config.health.file).toEqual([{ file: "/tmp/down", interval: 10_000 }]);
+    expect(config.notifications).toEqual({ events: { includereferences: true }, endpoints: [] });
   });
 });
 

@@ -114,8 +114,11 @@ describe("example configurations", () => {
       debug: { addr: ":5001", prometheus: { enabled: true, path: "/metrics" } },
     });
     expect(config.auth).toEqual({ htpasswd: { realm: "Registry Realm", path: "/auth/htpasswd" } });
-    expect(config.notifications).toMatchObject({ events: { includereferences: true }, endpoints: [{ name: "audit", timeout: "2s" }] });
-    expect(config.health).toEqual({ storagedriver: { enabled: true, interval: "10s", threshold: 3 } });
+    expect(config.notifications).toMatchObject({
+      events: { includereferences: true },
+      endpoints: [{ name: "audit", timeout: 2000, threshold: 5, backoff: 10_000, ignore: { mediatypes: ["application/octet-stream"], actions: [] } }],
+    });
+    expect(config.health).toEqual({ storagedriver: { enabled: true, interval: 10_000, threshold: 3 }, file: [], http: [], tcp: [] });
   });
 
   it("the Docker image's way of running it: the file plus REGISTRY_* variables", () => {

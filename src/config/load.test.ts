@@ -23,8 +23,8 @@ describe("loadConfig defaults", () => {
       },
       http: { addr: "127.0.0.1:5000", net: "tcp", prefix: "/", relativeurls: false, headers: {}, draintimeout: 10_000 },
       auth: {},
-      notifications: {},
-      health: {},
+      notifications: { events: { includereferences: false }, endpoints: [] },
+      health: { storagedriver: { enabled: false, interval: 10_000, threshold: 0 }, file: [], http: [], tcp: [] },
       database: { driver: "sqlite", path: "/srv/berth/data/berth.sqlite" },
       gc: { schedule: "", grace: 3_600_000, deleteuntagged: false },
       validation: { manifests: { maxsize: 4 * 1024 * 1024 } },
@@ -130,8 +130,8 @@ validation:
       debug: { addr: "localhost:5001", prometheus: { enabled: true, path: "/metrics" } },
     });
     expect(config.auth).toEqual({ htpasswd: { realm: "basic-realm", path: "/auth/htpasswd" } });
-    expect(config.notifications).toEqual({ endpoints: [{ name: "listener", url: "http://hooks.local/", timeout: "500ms" }] });
-    expect(config.health).toEqual({ storagedriver: { enabled: true, interval: "10s", threshold: 3 } });
+    expect(config.notifications.endpoints).toMatchObject([{ name: "listener", url: "http://hooks.local/", timeout: 500, threshold: 10, backoff: 1000 }]);
+    expect(config.health.storagedriver).toEqual({ enabled: true, interval: 10_000, threshold: 3 });
     expect(config.database).toEqual({ driver: "sqlite", path: "/var/lib/berth/index.sqlite" });
     expect(config.validation.manifests.maxsize).toBe(1_048_576);
   });

@@ -6,6 +6,8 @@
 import * as z from "zod";
 import { authSchema } from "./auth.js";
 import { bool, freeMap, optional, text, withDefault } from "./fields.js";
+import { healthSchema } from "../health/config.js";
+import { notificationsSchema } from "../notifications/config.js";
 import { gcSchema } from "./gc.js";
 import { httpSchema } from "./http.js";
 import { ldapSchema } from "./ldap.js";
@@ -58,8 +60,8 @@ export const configSchema = z
     http: withDefault(httpSchema, {}),
     auth: withDefault(authSchema, {}),
     ldap: optional(ldapSchema),
-    notifications: withDefault(freeMap, {}),
-    health: withDefault(freeMap, {}),
+    notifications: withDefault(notificationsSchema, {}),
+    health: withDefault(healthSchema, {}),
     validation: withDefault(validation, {}),
     database: withDefault(database, {}),
     gc: withDefault(gcSchema, {}),

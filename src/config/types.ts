@@ -73,16 +73,6 @@ export interface HttpConfig {
   draintimeout: number;
 }
 
-/** Berth: scheduled garbage collection. */
-export interface GcConfig {
-  /** Cron expression, 5 fields or 6 with seconds first; "" means no scheduled collection. */
-  schedule: string;
-  /** Milliseconds: blobs written or linked this recently are kept even when unreferenced. */
-  grace: number;
-  /** Untagged manifests are not roots: they and what only they use are collected. */
-  deleteuntagged: boolean;
-}
-
 /** registry:2 reads unknown option keys without complaint; they are kept as written. */
 type Extra = { [key: string]: unknown };
 
@@ -143,7 +133,50 @@ export interface LdapConfig {
   defaultrole: GlobalRole;
   /** Milliseconds. */
   timeout: number;
-}export interface Config {
+}
+
+/** One notifications.endpoints entry; durations in ms, registry:2's defaults filled in. */
+export interface NotificationEndpointConfig {
+  name: string;
+  url: string;
+  disabled: boolean;
+  /** Sent with every POST; names in canonical form. */
+  headers: Record<string, string[]>;
+  /** Milliseconds per POST (1s by default). */
+  timeout: number;
+  /** Failures in a row before retries wait `backoff` (10 by default). */
+  threshold: number;
+  /** Milliseconds between retries once `threshold` is reached (1s by default). */
+  backoff: number;
+  /** ignoredmediatypes and ignore.mediatypes merged, and ignore.actions. */
+  ignore: { mediatypes: string[]; actions: ("push" | "pull" | "delete" | "mount")[] };
+}
+
+export interface NotificationsConfig {
+  events: { includereferences: boolean };
+  endpoints: NotificationEndpointConfig[];
+}
+
+/** registry:2's health section; durations in ms, thresholds as given (0: the first failure counts). */
+export interface HealthConfig {
+  storagedriver: { enabled: boolean; interval: number; threshold: number };
+  /** Unhealthy while the file exists. */
+  file: { file: string; interval: number }[];
+  http: { uri: string; headers: Record<string, string[]>; statuscode: number; timeout: number; interval: number; threshold: number }[];
+  tcp: { addr: string; timeout: number; interval: number; threshold: number }[];
+}
+
+/** Berth: scheduled garbage collection. */
+export interface GcConfig {
+  /** Cron expression, 5 fields or 6 with seconds first; "" means no scheduled collection. */
+  schedule: string;
+  /** Milliseconds: blobs written or linked this recently are kept even when unreferenced. */
+  grace: number;
+  /** Untagged manifests are not roots: they and what only they use are collected. */
+  deleteuntagged: boolean;
+}
+
+export interface Config {
   version: string;
   log: { level: LogLevel; formatter: "json" | "text"; fields: Record<string, unknown>; accesslog: { disabled: boolean } };
   storage: StorageConfig;
@@ -152,8 +185,8 @@ export interface LdapConfig {
   auth: AuthConfig;
   /** Berth: LDAP users (with auth.berth); absent when not configured. */
   ldap?: LdapConfig;
-  notifications: Record<string, unknown>;
-  health: Record<string, unknown>;
+  notifications: NotificationsConfig;
+  health: HealthConfig;
   /** Berth: the metadata index. */
   database: { driver: "sqlite"; path: string };
   /** Berth: garbage collection schedule and defaults. */

@@ -15,6 +15,7 @@ import type { StorageDriver } from "../../storage-drivers/driver.js";
 import type { DeletedItem, DeletedKind } from "../metadata/gc-records.js";
 import { manifestRecord, revisions } from "../metadata/reindex.js";
 import type { MetadataStore } from "../metadata/store.js";
+import type { NotificationEvent } from "../notifications/events.js";
 import { blobSize } from "../registry/blobs.js";
 import { RegistryError } from "../registry/errors.js";
 import * as paths from "../registry/paths.js";
@@ -89,17 +90,18 @@ export class Trash {
     private readonly metadata: MetadataStore,
   ) {}
 
-  async deleteTag(name: string, tag: string, actor: string): Promise<DeletedItem> {
+  /** `events`: the delete's notifications, stored with the index change. */
+  async deleteTag(name: string, tag: string, actor: string, events: readonly NotificationEvent[] = []): Promise<DeletedItem> {
     const digest = await new TagStore(this.driver, name).resolve(tag);
     const files = await filesBelow(this.driver, paths.tagDir(name, tag));
     const item = await this.moveToTrash({ kind: "tag", repository: name, tag, digest: digest.value, tags: [tag], manifests: [digest.value] }, actor, files);
     await deleteIfPresent(this.driver, paths.tagDir(name, tag));
-    await this.metadata.deleteTag(name, tag);
+    await this.metadata.deleteTag(name, tag, events);
     return item;
   }
 
   /** Deletes a manifest revision with every tag pointing at it, as registry:2's manifest DELETE does. */
-  async deleteManifest(name: string, digest: Digest, actor: string): Promise<DeletedItem> {
+  async deleteManifest(name: string, digest: Digest, actor: string, events: readonly NotificationEvent[] = []): Promise<DeletedItem> {
     const link = await readLinkOrNull(() => this.driver.getContent(paths.revisionLink(name, digest)));
     if (link !== digest.value) throw new RegistryError("MANIFEST_UNKNOWN", undefined, { digest: digest.value });
     const tags = (await new TagStore(this.driver, name).all()).filter((entry) => entry.digest.value === digest.value).map((entry) => entry.tag);
@@ -109,7 +111,7 @@ export class Trash {
     const item = await this.moveToTrash({ kind: "manifest", repository: name, tag: null, digest: digest.value, tags, manifests: [digest.value] }, actor, files);
     for (const tag of tags) await deleteIfPresent(this.driver, paths.tagDir(name, tag));
     await deleteIfPresent(this.driver, paths.revisionDir(name, digest));
-    await this.metadata.deleteManifest(name, digest.value);
+    await this.metadata.deleteManifest(name, digest.value, events);
     return item;
   }
 

@@ -15,6 +15,7 @@ export const getBlob: Handler = async (context) => {
   const { repository, digest } = blobTarget(context);
   const { size } = await repository.blobs.stat(digest);
   const method = req.method === "HEAD" ? "HEAD" : "GET";
+  if (method === "GET") await context.registry.events.blobPulled(req, { repository: repository.name, digest: digest.value, size });
 
   if (!context.config.storage.redirect.disable) {
     const url = await repository.blobs.redirectUrl(digest, method);
@@ -76,6 +77,7 @@ export const deleteBlob: Handler = async (context) => {
   const { repository, digest } = blobTarget(context);
   if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   await repository.blobs.unlink(digest);
+  await context.registry.events.blobDeleted(context.req, repository.name, digest.value);
   context.res.setHeader("Docker-Content-Digest", digest.value);
   context.res.status(202).end();
 };

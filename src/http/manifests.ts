@@ -32,6 +32,10 @@ export const getManifest: Handler = async (context) => {
       mediaType: manifest.mediaType,
     });
   }
+  if (req.method === "GET") {
+    const tags = reference.kind === "tag" ? [reference.tag] : [];
+    await context.registry.events.manifestPulled(req, { repository: repository.name, digest: manifest.digest.value, mediaType: manifest.mediaType, size: manifest.content.length, tags });
+  }
   const etag = `"${manifest.digest.value}"`;
   res.setHeader("Content-Type", manifest.mediaType);
   res.setHeader("Docker-Content-Digest", manifest.digest.value);
@@ -51,7 +55,9 @@ export const putManifest: Handler = async (context) => {
   const { repository, reference } = target(context);
   const extraTags = queryParams(context, "tag").map(checkTag);
   const body = await readBody(req, config.validation.manifests.maxsize);
-  const { digest, manifest } = await repository.manifests.put(reference, body, req.headers["content-type"], extraTags);
+  const { digest, manifest } = await repository.manifests.put(reference, body, req.headers["content-type"], extraTags, (pushed) =>
+    context.registry.events.manifestPushed(req, pushed),
+  );
   res.setHeader("Location", urlFor(context, `/v2/${repository.name}/manifests/${digest.value}`));
   res.setHeader("Docker-Content-Digest", digest.value);
   if (manifest.subject) res.setHeader("OCI-Subject", manifest.subject.digest.value);
@@ -66,7 +72,12 @@ export const deleteManifest: Handler = async (context) => {
   if (!context.config.storage.delete.enabled) throw new RegistryError("UNSUPPORTED", "deletes are disabled on this registry");
   // A soft delete: the links move to the trash, restorable until a garbage collection (src/gc/trash.ts).
   const trash = new Trash(context.registry.driver, context.registry.metadata);
-  if (reference.kind === "tag") await trash.deleteTag(repository.name, reference.tag, actorOf(context.req));
-  else await trash.deleteManifest(repository.name, reference.digest, actorOf(context.req));
+  const { events } = context.registry;
+  if (reference.kind === "tag") {
+    await trash.deleteTag(repository.name, reference.tag, actorOf(context.req), events.tagDeleted(context.req, repository.name, reference.tag));
+  } else {
+    const deleted = events.manifestDeleted(context.req, repository.name, reference.digest.value);
+    await trash.deleteManifest(repository.name, reference.digest, actorOf(context.req), deleted);
+  }
   context.res.status(202).end();
 };

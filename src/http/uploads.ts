@@ -2,7 +2,7 @@
 import { whileHeld } from "../gc/holds.js";
 import { authorizationOf } from "../auth/controller.js";
 import { RegistryError } from "../registry/errors.js";
-import { blobSize } from "../registry/blobs.js";
+import { blobSize, type BlobInfo } from "../registry/blobs.js";
 import { checkDigest, checkName, type Digest } from "../registry/reference.js";
 import { rangeHeader, type Chunk, type UploadStatus } from "../registry/uploads.js";
 import type { Repository } from "../registry/registry.js";
@@ -70,6 +70,8 @@ async function tryMount(context: HandlerContext, repository: Repository, mount: 
     return true;
   });
   if (!mounted) return false;
+  const size = (await blobSize(context.registry.driver, digest)) ?? 0;
+  await context.registry.events.blobMounted(context.req, { repository: repository.name, digest: digest.value, size }, from);
   sendBlobCreated(context, repository, digest);
   return true;
 }
@@ -87,13 +89,15 @@ export const startUpload: Handler = async (context) => {
     return;
   }
   // Monolithic upload: POST ?digest= with the whole blob as the body.
+  let pushed: BlobInfo;
   try {
-    await repository.uploads.complete(session.uuid, digest, hasBody(context) ? chunkOf(context) : undefined);
+    pushed = await repository.uploads.complete(session.uuid, digest, hasBody(context) ? chunkOf(context) : undefined);
   } catch (error) {
     // Leave no session behind for a monolithic upload that failed.
     await repository.uploads.cancel(session.uuid).catch(() => undefined);
     throw error;
   }
+  await context.registry.events.blobPushed(context.req, { repository: repository.name, digest: digest.value, size: pushed.size });
   sendBlobCreated(context, repository, digest);
 };
 
@@ -106,7 +110,8 @@ export const patchUpload: Handler = async (context) => {
 export const completeUpload: Handler = async (context) => {
   const repository = context.registry.repository(context.params.name ?? "");
   const digest = digestParam(context);
-  await repository.uploads.complete(context.params.uuid ?? "", digest, hasBody(context) ? chunkOf(context) : undefined);
+  const { size } = await repository.uploads.complete(context.params.uuid ?? "", digest, hasBody(context) ? chunkOf(context) : undefined);
+  await context.registry.events.blobPushed(context.req, { repository: repository.name, digest: digest.value, size });
   sendBlobCreated(context, repository, digest);
 };
 

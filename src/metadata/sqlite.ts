@@ -4,6 +4,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { AccessRecords } from "./access-records.js";
+import type { NotificationEvent } from "../notifications/events.js";
+import { SqliteOutbox } from "../notifications/sqlite-outbox.js";
 import { migrate } from "./migrations.js";
 import { SqliteAccessRecords } from "./sqlite-access-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
@@ -39,6 +41,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly gcCoordination: GcCoordination;
   readonly settings: Settings;
   readonly access: AccessRecords;
+  readonly outbox: SqliteOutbox;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -54,6 +57,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.gcCoordination = new SqliteGcCoordination(db);
     this.settings = new SqliteSettings(db);
     this.access = new SqliteAccessRecords(db);
+    this.outbox = new SqliteOutbox(db);
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(
@@ -95,14 +99,18 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  async putManifest(record: ManifestRecord): Promise<void> {
-    this.db.transaction(() => this.insertManifest(record, new Date().toISOString()))();
+  async putManifest(record: ManifestRecord, events: readonly NotificationEvent[] = []): Promise<void> {
+    this.db.transaction(() => {
+      this.insertManifest(record, new Date().toISOString());
+      this.outbox.appendInTransaction(events);
+    })();
   }
 
-  async deleteManifest(repository: string, digest: string): Promise<void> {
+  async deleteManifest(repository: string, digest: string, events: readonly NotificationEvent[] = []): Promise<void> {
     this.db.transaction(() => {
       this.statements.deleteTagsOf.run(repository, digest);
       this.statements.deleteManifest.run(repository, digest);
+      this.outbox.appendInTransaction(events);
     })();
   }
 
@@ -114,8 +122,11 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
-  async deleteTag(repository: string, tag: string): Promise<void> {
-    this.statements.deleteTag.run(repository, tag);
+  async deleteTag(repository: string, tag: string, events: readonly NotificationEvent[] = []): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.deleteTag.run(repository, tag);
+      this.outbox.appendInTransaction(events);
+    })();
   }
 
   async deleteRepository(repository: string): Promise<void> {

@@ -4,6 +4,8 @@
  */
 import type { AccessRecords } from "./access-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
+import type { NotificationEvent } from "../notifications/events.js";
+import type { Outbox } from "../notifications/outbox.js";
 
 export interface ManifestRecord {
   repository: string;
@@ -31,12 +33,15 @@ export interface ReindexSnapshot {
 }
 
 export interface MetadataStore {
-  /** Records a manifest revision (creating the repository). Idempotent. */
-  putManifest(record: ManifestRecord): Promise<void>;
+  /**
+   * Records a manifest revision (creating the repository). Idempotent. `events` (the push's
+   * notifications) go into the outbox in the same transaction; so for the deletes below.
+   */
+  putManifest(record: ManifestRecord, events?: readonly NotificationEvent[]): Promise<void>;
   /** Removes a revision and every tag pointing at it. */
-  deleteManifest(repository: string, digest: string): Promise<void>;
+  deleteManifest(repository: string, digest: string, events?: readonly NotificationEvent[]): Promise<void>;
   setTag(repository: string, tag: string, digest: string): Promise<void>;
-  deleteTag(repository: string, tag: string): Promise<void>;
+  deleteTag(repository: string, tag: string, events?: readonly NotificationEvent[]): Promise<void>;
   repositoryExists(repository: string): Promise<boolean>;
   listRepositories(page: Page): Promise<string[]>;
   listTags(repository: string, page: Page): Promise<string[]>;
@@ -53,6 +58,8 @@ export interface MetadataStore {
   readonly settings: Settings;
   /** Users, organizations, teams, repository settings, grants, robot tokens, audit log (issue 4). */
   readonly access: AccessRecords;
+  /** Notification events waiting for delivery, and each endpoint's cursor (issue 7). */
+  readonly outbox: Outbox;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { StorageDriver } from "../../storage-drivers/driver.js";
 import { manifestHoldSet, whileHeld } from "../gc/holds.js";
 import type { MetadataStore } from "../metadata/store.js";
+import type { NotificationEvent } from "../notifications/events.js";
 import type { BlobStore } from "./blobs.js";
 import { RegistryError } from "./errors.js";
 import { parseManifest, storedMediaType, type ParsedManifest } from "./manifest-parse.js";
@@ -24,6 +25,13 @@ export interface StoredManifest {
 export interface PushResult {
   digest: Digest;
   manifest: ParsedManifest;
+}
+
+/** What a push did, for the notification events stored with its index change. */
+export interface PushedManifest extends PushResult {
+  repository: string;
+  size: number;
+  tags: string[];
 }
 
 export class ManifestStore {
@@ -62,7 +70,13 @@ export class ManifestStore {
    * Validates and stores a manifest, then tags it. Storage order: blob data, revision link,
    * tags; then the metadata index. A failed check writes nothing.
    */
-  async put(reference: ManifestReference, body: Buffer, contentType: string | undefined, extraTags: string[]): Promise<PushResult> {
+  async put(
+    reference: ManifestReference,
+    body: Buffer,
+    contentType: string | undefined,
+    extraTags: string[],
+    events: (pushed: PushedManifest) => readonly NotificationEvent[] = () => [],
+  ): Promise<PushResult> {
     const manifest = parseManifest(body, contentType);
     const algorithm = reference.kind === "digest" ? reference.digest.algorithm : "sha256";
     const hex = createHash(algorithm).update(body).digest("hex");
@@ -88,15 +102,18 @@ export class ManifestStore {
       const tags = reference.kind === "tag" ? [reference.tag, ...extraTags] : extraTags;
       for (const tag of tags) await this.tags.set(tag, digest);
 
-      await this.metadata.putManifest({
-        repository: this.name,
-        digest: digest.value,
-        mediaType: manifest.mediaType,
-        size: body.length,
-        artifactType: manifest.artifactType,
-        subject: manifest.subject?.digest.value ?? null,
-        annotations: manifest.annotations,
-      });
+      await this.metadata.putManifest(
+        {
+          repository: this.name,
+          digest: digest.value,
+          mediaType: manifest.mediaType,
+          size: body.length,
+          artifactType: manifest.artifactType,
+          subject: manifest.subject?.digest.value ?? null,
+          annotations: manifest.annotations,
+        },
+        events({ repository: this.name, digest, manifest, size: body.length, tags }),
+      );
       for (const tag of tags) await this.metadata.setTag(this.name, tag, digest.value);
     });
     return { digest, manifest };

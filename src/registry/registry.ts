@@ -1,6 +1,7 @@
 /** The registry over a storage driver and the metadata index: registry.repository(name) → stores. */
 import type { StorageDriver } from "../../storage-drivers/driver.js";
 import type { MetadataStore } from "../metadata/store.js";
+import { NO_EVENTS, type RegistryEvents } from "../notifications/registry-events.js";
 import { BlobStore } from "./blobs.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { ManifestCache } from "./manifest-cache.js";
@@ -26,6 +27,8 @@ export class Registry {
   constructor(
     readonly driver: StorageDriver,
     readonly metadata: MetadataStore,
+    /** Notification events of what the API serves (none by default). */
+    readonly events: RegistryEvents = NO_EVENTS,
   ) {}
 
   /** The stores of one repository; the name is validated against the spec's grammar. */
