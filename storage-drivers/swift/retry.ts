@@ -40,11 +40,8 @@ export function isRetryableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined && RETRYABLE_CODES.has(code)) return true;
-  return error instanceof TransientError || /socket hang up|aborted/i.test(error.message);
+  return /socket hang up|aborted/i.test(error.message);
 }
-
-/** A failure the client itself decided is worth retrying (e.g. a response cut short). */
-export class TransientError extends Error {}
 
 /**
  * How long to wait before retry number `retry` (1-based): a uniformly random time up to
