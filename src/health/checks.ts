@@ -13,26 +13,33 @@ const DATABASE_INTERVAL_MS = 10_000;
 
 /**
  * registry:2 lists "/" and takes "not found" as healthy (a new registry has no root yet).
- * Berth also refuses a root that exists and is not a directory.
+ * Berth also fails when the root is missing or empty while the index lists repositories
+ * (an unmounted volume, a wrong bucket, a root replaced by a file), and when the root is not
+ * a directory.
  */
-export function storageCheck(driver: StorageDriver, config: HealthConfig["storagedriver"]): HealthCheck {
+export function storageCheck(
+  driver: StorageDriver,
+  config: HealthConfig["storagedriver"],
+  indexHasContent: () => Promise<boolean> = async () => false,
+): HealthCheck {
+  const missing = async (what: string) => {
+    if (await indexHasContent()) throw new Error(`the storage root is ${what}, but the metadata index lists repositories`);
+  };
   return {
     name: `storagedriver_${driver.name}`,
     interval: config.interval,
     threshold: config.threshold,
     timeout: Math.min(config.interval, STORAGE_TIMEOUT_MS),
     async run() {
+      let entries: string[];
       try {
-        await driver.list("/");
+        entries = await driver.list("/");
+      } catch (error) {
+        if (!(error instanceof PathNotFoundError)) throw error;
+        await missing("missing");
         return;
-      } catch (error) {
-        if (!(error instanceof PathNotFoundError)) throw error;
       }
-      try {
-        if (!(await driver.stat("/")).isDir) throw new Error("the storage root is not a directory");
-      } catch (error) {
-        if (!(error instanceof PathNotFoundError)) throw error;
-      }
+      if (entries.length === 0) await missing("empty");
     },
   };
 }
@@ -110,8 +117,9 @@ export function tcpCheck(config: HealthConfig["tcp"][number]): HealthCheck {
 
 /** Every check the configuration asks for, plus the database. */
 export function configuredChecks(config: HealthConfig, driver: StorageDriver, metadata: MetadataStore): HealthCheck[] {
+  const indexHasContent = async () => (await metadata.listRepositories({ limit: 1 })).length > 0;
   return [
-    ...(config.storagedriver.enabled ? [storageCheck(driver, config.storagedriver)] : []),
+    ...(config.storagedriver.enabled ? [storageCheck(driver, config.storagedriver, indexHasContent)] : []),
     databaseCheck(metadata),
     ...config.file.map(fileCheck),
     ...config.http.map(httpCheck),

@@ -1,7 +1,9 @@
 /**
  * Counts and times every request by route, method and status, and the bytes that crossed
- * the socket for it; upload sessions are read off the upload routes' answers.
+ * the socket for it (headers and body, both ways); upload sessions are read off the upload
+ * routes' answers.
  */
+import type { Socket } from "node:net";
 import type { NextFunction, Request, Response } from "express";
 import type { Metrics, UploadEvent } from "./metrics.js";
 import { routeOf } from "./routes.js";
@@ -15,12 +17,13 @@ function uploadEvent(handler: string, method: string, status: number): UploadEve
 }
 
 export function httpMetrics(metrics: Metrics, prefix: string) {
+  // A connection's byte counters where its previous request ended: a small body arrives with
+  // the headers, so "now minus at the start of the request" would miss it.
+  const marks = new WeakMap<Socket, { read: number; written: number }>();
   return (req: Request, res: Response, next: NextFunction): void => {
     const handler = routeOf(req.path, prefix);
     const started = process.hrtime.bigint();
-    // The socket's counters: headers of this request are already read, its body is not.
-    const readAtStart = req.socket.bytesRead;
-    const writtenAtStart = req.socket.bytesWritten;
+    const socket = req.socket;
     metrics.httpInFlight.inc({ handler });
     let done = false;
     const finish = () => {
@@ -30,8 +33,11 @@ export function httpMetrics(metrics: Metrics, prefix: string) {
       const labels = { handler, method: req.method, code: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      metrics.httpReceivedBytes.inc({ handler }, Math.max(0, req.socket.bytesRead - readAtStart));
-      metrics.httpSentBytes.inc({ handler }, Math.max(0, req.socket.bytesWritten - writtenAtStart));
+      const mark = marks.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      metrics.httpReceivedBytes.inc({ handler }, Math.max(0, now.read - mark.read));
+      metrics.httpSentBytes.inc({ handler }, Math.max(0, now.written - mark.written));
+      marks.set(socket, now);
       // A monolithic POST ?digest= answers 201 (a session started and completed at once); a mount does too.
       if (handler === "blob_upload" && req.method === "POST" && res.statusCode === 201 && req.query.mount === undefined) {
         metrics.uploadSessions.inc({ event: "started" });

@@ -63,7 +63,7 @@ export class Metrics {
     });
     this.httpReceivedBytes = new Counter({
       name: "berth_http_received_bytes_total",
-      help: "Request body bytes received, by route.",
+      help: "Bytes received for requests (headers and body), by route.",
       labelNames: ["handler"],
       registers,
     });
