@@ -7,8 +7,9 @@
  * - docker pushes and pulls back identical images; the container holds registry:2.8's blob names
  *   and types, and the pull fetched layers straight from the blob service;
  * - with the blob service throttling one request in four, pushes and pulls still succeed;
- * - with it down, clients get 503 UNAVAILABLE, a push fails cleanly, nothing half-written is
- *   ever stored under blobs/, and service resumes when the blob service does.
+ * - with it down, clients get 503 UNAVAILABLE, a push fails cleanly, the storage health check
+ *   fails, nothing half-written is ever stored under blobs/, and service resumes when the blob
+ *   service does.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +46,9 @@ beforeAll(async () => {
       REGISTRY_STORAGE_AZURE_ACCOUNTKEY: azurite.accountKey,
       REGISTRY_STORAGE_AZURE_CONTAINER: CONTAINER,
       REGISTRY_STORAGE_AZURE_SERVICEURL: `http://127.0.0.1:${proxy.port}/${azurite.accountName}`,
+      REGISTRY_HEALTH_STORAGEDRIVER_ENABLED: "true",
+      REGISTRY_HEALTH_STORAGEDRIVER_INTERVAL: "2s",
+      REGISTRY_HEALTH_STORAGEDRIVER_THRESHOLD: "2",
     },
   });
   dockerd = await startDockerd();
@@ -59,6 +63,18 @@ afterAll(async () => {
 });
 
 /** What the docker Berth stored (registry:2.8's names: the driver path; the conformance run's tree is elsewhere). */
+/** Polls /readyz until it answers `status`; returns its last body. */
+async function readiness(registry: RunningRegistry, status: number, timeoutMs = 20_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${registry.url}/readyz`);
+    const body: unknown = await res.json();
+    if (res.status === status) return body;
+    if (Date.now() > deadline) throw new Error(`/readyz still ${res.status} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function storedBlobs(): Promise<RawBlob[]> {
   return rawBlobs(rawContainer(ready().azurite, CONTAINER), "/");
 }
@@ -199,7 +215,10 @@ describe("Berth on azure storage (azurite)", () => {
     expect(push.status).toBe(503);
     expect(((await push.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe("UNAVAILABLE");
 
+    // The storage health check notices, and clears once the blob service is back.
+    expect(await readiness(berth, 503)).toMatchObject({ checks: { storagedriver_azure: expect.any(String) } });
     proxy.reset();
+    await readiness(berth, 200);
     expect((await fetch(`${berth.url}/v2/outage/app/blobs/${blobDigest}`, { method: "HEAD" })).status).toBe(404);
     const image = await buildImage(dockerd, { tag: "azure/outage:src", layerSizes: [3 * MiB] });
     const ref = `${berth.host}/outage/app:1`;
