@@ -53,6 +53,8 @@ export interface SweepResult {
 }
 
 const SAMPLE = 100;
+/** Digests claimed per metadata transaction. */
+const BATCH = 64;
 
 async function deleteIfPresent(driver: StorageDriver, path: string): Promise<boolean> {
   try {
@@ -94,53 +96,73 @@ export class Sweeper {
     await this.deleteUntagged();
     const candidates = await this.candidates();
     this.options.progress?.(`sweep: ${candidates.length} of ${this.result.blobsExamined} blobs unreferenced`);
-    let done = 0;
-    await mapLimit(candidates, this.options.concurrency ?? 8, async (candidate) => {
-      await this.deleteBlob(candidate);
-      if (++done % 1000 === 0) this.options.progress?.(`sweep: ${done}/${candidates.length} blobs done`);
-    });
+    await this.inClaimedBatches(
+      candidates,
+      (candidate) => candidate.digest,
+      (candidate) => this.deleteBlob(candidate),
+      (done) => this.options.progress?.(`sweep: ${done}/${candidates.length} blobs done`),
+    );
     return this.result;
   }
 
-  /** Claims the digest, runs the deletion, drops the claim; false when a writer holds it. */
-  private async claimed(digest: string, deletion: () => Promise<void>): Promise<boolean> {
-    if (this.options.dryRun) return true;
-    const coordination = this.metadata.gcCoordination;
-    for (;;) {
+  /**
+   * Claims a batch of digests in one transaction, deletes the claimed ones (concurrently),
+   * then drops the claims. What a writer holds is skipped and counted; what took longer than
+   * CLAIM_USE_MS after its claim is claimed again in a later batch (holds.ts).
+   */
+  private async inClaimedBatches<T>(
+    items: T[],
+    digestOf: (item: T) => string,
+    remove: (item: T) => Promise<void>,
+    onThousand: (done: number) => void = () => undefined,
+  ): Promise<void> {
+    const queue = [...items];
+    let done = 0;
+    const concurrency = this.options.concurrency ?? 8;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, BATCH);
+      let claimed = batch;
       const at = Date.now();
-      if (!(await coordination.claim(this.options.runId, digest, this.options.markStartedAt, at, at + CLAIM_TTL_MS))) return false;
+      if (!this.options.dryRun) {
+        const granted = new Set(await this.metadata.gcCoordination.claim(this.options.runId, batch.map(digestOf), this.options.markStartedAt, at + CLAIM_TTL_MS));
+        claimed = batch.filter((item) => granted.has(digestOf(item)));
+        this.result.keptHeld += batch.length - claimed.length;
+      }
       try {
-        await this.options.beforeDelete?.(digest);
-        // Too slow to trust the claim any longer (holds.ts): drop it and claim again.
-        if (Date.now() - at > CLAIM_USE_MS) continue;
-        await deletion();
-        return true;
+        await mapLimit(claimed, concurrency, async (item) => {
+          await this.options.beforeDelete?.(digestOf(item));
+          if (Date.now() - at > CLAIM_USE_MS) {
+            queue.push(item);
+            return;
+          }
+          await remove(item);
+          if (++done % 1000 === 0) onThousand(done);
+        });
       } finally {
-        await coordination.unclaim(digest);
+        if (!this.options.dryRun) await this.metadata.gcCoordination.unclaim(claimed.map(digestOf));
       }
     }
   }
 
   private async deleteUntagged(): Promise<void> {
-    for (const { repository, digest: text } of this.marked.untagged) {
-      const digest = parseDigest(text);
-      if (!digest) continue;
-      const deleted = await this.claimed(text, async () => {
-        if (this.options.dryRun) return;
-        for (const tagDir of await this.listOrEmpty(paths.tagsDir(repository))) {
-          const tag = tagDir.slice(tagDir.lastIndexOf("/") + 1);
-          await deleteIfPresent(this.driver, dirname(paths.tagIndexLink(repository, tag, digest)));
+    await this.inClaimedBatches(
+      this.marked.untagged,
+      (entry) => entry.digest,
+      async ({ repository, digest: text }) => {
+        const digest = parseDigest(text);
+        if (!digest) return;
+        if (!this.options.dryRun) {
+          for (const tagDir of await this.listOrEmpty(paths.tagsDir(repository))) {
+            const tag = tagDir.slice(tagDir.lastIndexOf("/") + 1);
+            await deleteIfPresent(this.driver, dirname(paths.tagIndexLink(repository, tag, digest)));
+          }
+          await deleteIfPresent(this.driver, paths.revisionDir(repository, digest));
+          await this.metadata.deleteManifest(repository, text);
         }
-        await deleteIfPresent(this.driver, paths.revisionDir(repository, digest));
-        await this.metadata.deleteManifest(repository, text);
-      });
-      if (!deleted) {
-        this.result.keptHeld++;
-        continue;
-      }
-      this.result.manifestsDeleted++;
-      if (this.result.sample.manifests.length < SAMPLE) this.result.sample.manifests.push(`${repository}@${text}`);
-    }
+        this.result.manifestsDeleted++;
+        if (this.result.sample.manifests.length < SAMPLE) this.result.sample.manifests.push(`${repository}@${text}`);
+      },
+    );
   }
 
   private async candidates(): Promise<SweepCandidate[]> {
@@ -178,20 +200,16 @@ export class Sweeper {
   private async deleteBlob(candidate: SweepCandidate): Promise<void> {
     const digest = parseDigest(candidate.digest);
     if (!digest) return;
-    let linksDeleted = 0;
-    const deleted = await this.claimed(candidate.digest, async () => {
-      if (this.options.dryRun) return;
+    let linksDeleted = candidate.links.length;
+    if (!this.options.dryRun) {
+      linksDeleted = 0;
       // Links first, data last (see the crash-safety note above).
       for (const link of candidate.links) {
         if (await deleteIfPresent(this.driver, paths.layerDir(link.repository, digest))) linksDeleted++;
       }
       if (candidate.hasData) await deleteIfPresent(this.driver, paths.blobDir(digest));
-    });
-    if (!deleted) {
-      this.result.keptHeld++;
-      return;
     }
-    this.result.layerLinksDeleted += this.options.dryRun ? candidate.links.length : linksDeleted;
+    this.result.layerLinksDeleted += linksDeleted;
     if (!candidate.hasData) return; // dangling links only
     this.result.blobsDeleted++;
     this.result.bytesFreed += candidate.size;

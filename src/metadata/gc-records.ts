@@ -114,11 +114,11 @@ export interface GcCoordination {
   /** Which of the digests are claimed by an unexpired claim now. */
   claimed(digests: string[], now: number): Promise<string[]>;
   /**
-   * Collector side, one transaction: claims the digest unless a hold on it is open or was
-   * released at or after `markStartedAt`. True when claimed.
+   * Collector side, one transaction: claims each digest unless a hold on it is open or was
+   * released at or after `markStartedAt`. Answers the digests claimed.
    */
-  claim(runId: number, digest: string, markStartedAt: number, now: number, expiresAt: number): Promise<boolean>;
-  unclaim(digest: string): Promise<void>;
+  claim(runId: number, digests: string[], markStartedAt: number, expiresAt: number): Promise<string[]>;
+  unclaim(digests: string[]): Promise<void>;
   /**
    * At a run's start: drops claims of other runs, holds released before `releasedBefore`, and
    * holds still open since before `openBefore` (left by a writer process that died).

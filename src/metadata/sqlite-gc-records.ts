@@ -107,7 +107,7 @@ export class SqliteDeletedRecords implements DeletedRecords {
       const now = Date.now();
       for (const row of rows) update.run(runId, now, row.id);
       return rows.map((row) => ({ ...toItem(row), state: "purging" as const, gcRun: runId, changedAt: now }));
-    })();
+    }).immediate();
   }
 
   async abandonedPurges(runId: number): Promise<DeletedItem[]> {
@@ -248,16 +248,18 @@ export class SqliteGcCoordination implements GcCoordination {
     return digests.filter((digest) => this.statements.claimedOne.get(digest, now) !== undefined);
   }
 
-  async claim(runId: number, digest: string, markStartedAt: number, _now: number, expiresAt: number): Promise<boolean> {
+  async claim(runId: number, digests: string[], markStartedAt: number, expiresAt: number): Promise<string[]> {
     return this.db.transaction(() => {
-      if (this.statements.honouredHold.get(digest, markStartedAt) !== undefined) return false;
-      this.statements.insertClaim.run(digest, runId, expiresAt);
-      return true;
+      const claimed = digests.filter((digest) => this.statements.honouredHold.get(digest, markStartedAt) === undefined);
+      for (const digest of claimed) this.statements.insertClaim.run(digest, runId, expiresAt);
+      return claimed;
     }).immediate();
   }
 
-  async unclaim(digest: string): Promise<void> {
-    this.statements.deleteClaim.run(digest);
+  async unclaim(digests: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const digest of digests) this.statements.deleteClaim.run(digest);
+    }).immediate();
   }
 
   async prune(runId: number, releasedBefore: number, openBefore: number): Promise<void> {
@@ -266,7 +268,7 @@ export class SqliteGcCoordination implements GcCoordination {
       this.db
         .prepare("DELETE FROM gc_holds WHERE (released_at IS NOT NULL AND released_at < ?) OR (released_at IS NULL AND created_at < ?)")
         .run(releasedBefore, openBefore);
-    })();
+    }).immediate();
   }
 }
 
