@@ -86,7 +86,11 @@ export class SwiftDriver implements StorageDriver {
 
   async stat(path: string): Promise<FileInfo> {
     await this.connect();
-    if (path === "/") return { path, size: 0, modTime: new Date(0), isDir: true };
+    if (path === "/") {
+      // The root always exists; asking the container keeps this a real health probe.
+      await this.store.client.call({ method: "HEAD", container: this.config.container }, [200, 204]);
+      return { path, size: 0, modTime: new Date(0), isDir: true };
+    }
     const head = await this.store.head(this.object(path));
     if (head) return { path, size: head.size, modTime: head.modTime, isDir: false };
     if (await this.store.anyBelow(childPrefix(this.config.prefix, path))) return { path, size: 0, modTime: new Date(0), isDir: true };
@@ -244,7 +248,13 @@ export class SwiftDriver implements StorageDriver {
     const info = await this.store.client.info();
     const bulk = info?.bulk_delete as { max_deletes_per_request?: number } | undefined;
     this.store.bulkDeleteMax = bulk ? (bulk.max_deletes_per_request ?? 10_000) : 0;
-    return this.tempUrlSettings(info);
+    try {
+      return await this.tempUrlSettings(info);
+    } catch (error) {
+      // Not allowed to read or set a key (no admin role): serve blobs through the registry.
+      if (error instanceof SwiftHttpError) return null;
+      throw error;
+    }
   }
 
   /**
