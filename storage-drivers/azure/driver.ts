@@ -24,6 +24,8 @@ import { openAppendWriter, type Retry } from "./writer.js";
 /** How long a redirect URL stays valid: registry:2's default for URLFor. */
 const REDIRECT_LIFETIME_MS = 20 * 60 * 1000;
 const MAX_BACKOFF_MS = 10_000;
+/** Longest wait for the answer to one attempt; far above Azure's own server-side limits, so only dead connections hit it. */
+const ATTEMPT_TIMEOUT_MS = 60_000;
 /** Resumptions of one download whose connection broke mid-body. */
 const DOWNLOAD_RESUMES = 5;
 /** Blobs deleted at once when a whole directory goes. */
@@ -35,6 +37,8 @@ export interface AzureDriverOptions {
   listPageSize?: number;
   /** Bytes per Append Block; tests make it small to exercise block boundaries. */
   blockSize?: number;
+  /** Longest wait for the answer to one attempt; tests make it short. */
+  attemptTimeoutMs?: number;
   /** Injected in tests. */
   sleep?: RetryPolicy["sleep"];
 }
@@ -62,15 +66,21 @@ export class AzureDriver implements StorageDriver {
     this.signer = service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;
     this.container = service.getContainerClient(settings.container);
     this.names = new BlobNames(settings.rootdirectory);
-    this.policy = { maxRetries: settings.maxRetries, baseDelayMs: settings.retryDelayMs, maxDelayMs: MAX_BACKOFF_MS, sleep: options.sleep };
+    this.policy = {
+      maxRetries: settings.maxRetries,
+      baseDelayMs: settings.retryDelayMs,
+      maxDelayMs: MAX_BACKOFF_MS,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS,
+      sleep: options.sleep,
+    };
   }
 
   async getContent(path: string): Promise<Buffer> {
     await this.ensureContainer();
     const blob = this.container.getBlobClient(this.names.blob(path));
     return this.notFoundAs(path, () =>
-      this.retry(`read ${path}`, async () => {
-        const response = await blob.download(0);
+      this.retry(`read ${path}`, async (_, abortSignal) => {
+        const response = await blob.download(0, undefined, { abortSignal });
         return readAll(response.readableStreamBody);
       }),
     );
@@ -81,18 +91,21 @@ export class AzureDriver implements StorageDriver {
     const blob = this.container.getBlockBlobClient(this.names.blob(path));
     const body = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     // One Put Blob replaces the whole blob atomically, whatever type it was.
-    await this.retry(`write ${path}`, () => blob.upload(body, body.length));
+    await this.retry(`write ${path}`, (_, abortSignal) => blob.upload(body, body.length, { abortSignal }));
   }
 
   async reader(path: string, offset = 0): Promise<Readable> {
     await this.ensureContainer();
     const blob = this.container.getBlobClient(this.names.blob(path));
-    const { contentLength = 0, etag } = await this.notFoundAs(path, () => this.retry(`stat ${path}`, () => blob.getProperties()));
+    const { contentLength = 0, etag } = await this.notFoundAs(path, () => this.retry(`stat ${path}`, (_, abortSignal) => blob.getProperties({ abortSignal })));
     if (offset < 0 || offset > contentLength) throw new InvalidOffsetError(path, offset, this.name);
     if (offset === contentLength) return Readable.from([]);
     const open = async (from: number) => {
       const response = await this.notFoundAs(path, () =>
-        this.retry(`read ${path}`, () => blob.download(from, undefined, { conditions: { ifMatch: etag }, maxRetryRequests: DOWNLOAD_RESUMES })),
+        // The attempt's deadline covers the wait for the answer's headers; the body then streams without one.
+        this.retry(`read ${path}`, (_, abortSignal) =>
+          blob.download(from, undefined, { abortSignal, conditions: { ifMatch: etag }, maxRetryRequests: DOWNLOAD_RESUMES }),
+        ),
       );
       if (!response.readableStreamBody) throw new Error(`azure: no body reading ${path}`);
       return response.readableStreamBody;
@@ -123,7 +136,7 @@ export class AzureDriver implements StorageDriver {
     if (path !== "/") {
       try {
         const blob = this.container.getBlobClient(this.names.blob(path));
-        const properties = await this.retry(`stat ${path}`, () => blob.getProperties());
+        const properties = await this.retry(`stat ${path}`, (_, abortSignal) => blob.getProperties({ abortSignal }));
         return { path, size: properties.contentLength ?? 0, modTime: properties.lastModified ?? EPOCH, isDir: false };
       } catch (error) {
         if (statusOf(error) !== 404) throw error;
@@ -146,7 +159,7 @@ export class AzureDriver implements StorageDriver {
     await this.ensureContainer();
     const source = this.container.getBlobClient(this.names.blob(sourcePath));
     const dest = this.container.getBlobClient(this.names.blob(destPath));
-    await this.notFoundAs(sourcePath, () => this.retry(`stat ${sourcePath}`, () => source.getProperties()));
+    await this.notFoundAs(sourcePath, () => this.retry(`stat ${sourcePath}`, (_, abortSignal) => source.getProperties({ abortSignal })));
     // Server-side copy (same account: authorised by our own credentials), then the source goes.
     await this.notFoundAs(sourcePath, () =>
       this.retry(`copy ${sourcePath} to ${destPath}`, async () => {
@@ -160,7 +173,7 @@ export class AzureDriver implements StorageDriver {
         }
       }),
     );
-    await this.retry(`delete ${sourcePath}`, () => source.deleteIfExists({ deleteSnapshots: "include" }));
+    await this.retry(`delete ${sourcePath}`, (_, abortSignal) => source.deleteIfExists({ abortSignal, deleteSnapshots: "include" }));
   }
 
   async delete(path: string): Promise<void> {
@@ -241,11 +254,11 @@ export class AzureDriver implements StorageDriver {
     pageSize = this.options.listPageSize,
     continuationToken?: string,
   ): Promise<{ blobs: BlobItem[]; prefixes: string[]; continuationToken: string | undefined }> {
-    return this.retry(`list ${prefix || "/"}`, async () => {
+    return this.retry(`list ${prefix || "/"}`, async (_, abortSignal) => {
       const pages =
         delimiter === undefined
-          ? this.container.listBlobsFlat({ prefix }).byPage({ continuationToken, maxPageSize: pageSize })
-          : this.container.listBlobsByHierarchy(delimiter, { prefix }).byPage({ continuationToken, maxPageSize: pageSize });
+          ? this.container.listBlobsFlat({ prefix, abortSignal }).byPage({ continuationToken, maxPageSize: pageSize })
+          : this.container.listBlobsByHierarchy(delimiter, { prefix, abortSignal }).byPage({ continuationToken, maxPageSize: pageSize });
       const { value } = await pages.next();
       if (!value) return { blobs: [], prefixes: [], continuationToken: undefined };
       const segment = value.segment as { blobItems: BlobItem[]; blobPrefixes?: { name: string }[] };
@@ -260,17 +273,17 @@ export class AzureDriver implements StorageDriver {
   /** Deletes one blob with its snapshots; false when there was none (a retry whose first try landed counts as deleted). */
   private async deleteBlob(name: string): Promise<boolean> {
     const blob = this.container.getBlobClient(name);
-    return this.retry(`delete ${name}`, async (attempt) => {
-      const { succeeded } = await blob.deleteIfExists({ deleteSnapshots: "include" });
+    return this.retry(`delete ${name}`, async (attempt, abortSignal) => {
+      const { succeeded } = await blob.deleteIfExists({ abortSignal, deleteSnapshots: "include" });
       return succeeded || attempt > 0;
     });
   }
 
   /** registry:2 creates its container at start; here on first use, since drivers are built synchronously. */
   private ensureContainer(): Promise<void> {
-    this.ready ??= this.retry(`create container ${this.settings.container}`, async () => {
+    this.ready ??= this.retry(`create container ${this.settings.container}`, async (_, abortSignal) => {
       try {
-        await this.container.createIfNotExists();
+        await this.container.createIfNotExists({ abortSignal });
       } catch (error) {
         // Credentials scoped to the container (a SAS) may not create it; it must exist then.
         if (statusOf(error) !== 403) throw error;
@@ -282,7 +295,7 @@ export class AzureDriver implements StorageDriver {
     return this.ready;
   }
 
-  private retry<T>(what: string, call: (attempt: number) => Promise<T>): Promise<T> {
+  private retry<T>(what: string, call: (attempt: number, abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     return withRetries(this.policy, what, call);
   }
 

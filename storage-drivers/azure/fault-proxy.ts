@@ -12,6 +12,8 @@ export type Fault =
   | { kind: "status"; status: number; code: string }
   /** Drop the connection before forwarding. */
   | { kind: "reset" }
+  /** Take the request and never answer (a connection that died silently). */
+  | { kind: "hang" }
   /** Forward (the service acts on it), then drop the connection instead of answering. */
   | { kind: "lose-answer" }
   /** Forward, answer the headers and the first `afterBytes` bytes of the body, then drop the connection. */
@@ -78,6 +80,10 @@ export class FaultProxy {
     this.seen.push({ method, url, fault: fault?.kind });
     if (fault?.kind === "reset") {
       req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "hang") {
+      req.resume();
       return;
     }
     if (fault?.kind === "status") {

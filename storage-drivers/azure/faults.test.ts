@@ -26,6 +26,7 @@ beforeAll(async () => {
   const serviceUrl = `http://127.0.0.1:${proxy.port}/${server.accountName}`;
   driver = azureDriver(parametersFor(server, { container, max_retries: 3, retry_delay: "20ms" }, serviceUrl), {
     sleep: async (ms) => void delays.push(ms),
+    attemptTimeoutMs: 500,
   });
   await driver.putContent("/warm", Buffer.from("container created"));
 });
@@ -57,6 +58,15 @@ describe("azure driver under faults", () => {
     proxy.inject({ kind: "reset" }, { times: 2 });
     expect((await driver.getContent("/warm")).toString()).toBe("container created");
     expect(proxy.seen.filter((request) => request.fault === "reset")).toHaveLength(2);
+  });
+
+  it("gives up waiting on a connection that went silent, and tries again", async () => {
+    proxy.inject({ kind: "hang" }, { match: (method) => method === "PUT" });
+    const started = Date.now();
+    await driver.putContent("/after-silence", Buffer.from("answered"));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(proxy.seen.filter((request) => request.method === "PUT").map((request) => request.fault ?? "passed")).toEqual(["hang", "passed"]);
+    expect((await driver.getContent("/after-silence")).toString()).toBe("answered");
   });
 
   it("gives StorageUnavailableError when the retries run out, and changes nothing", async () => {
@@ -110,6 +120,20 @@ describe("azure driver under faults", () => {
     expect(length).toBe(data.length - 5);
     expect(back.digest("hex")).toBe(sha256(data.subarray(5)));
     expect(proxy.seen.filter((request) => request.method === "GET")).toHaveLength(2);
+  });
+
+  it("lets a download stream as long as its reader takes: the deadline covers only the wait for the answer", async () => {
+    const data = randomBytes(2 * MiB);
+    await driver.putContent("/slow", data);
+    const back = createHash("sha256");
+    const started = Date.now();
+    for await (const chunk of await driver.reader("/slow")) {
+      back.update(chunk as Buffer);
+      if (Date.now() - started < 1_200) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+    expect(back.digest("hex")).toBe(sha256(data));
+    expect(proxy.seen.filter((request) => request.method === "GET")).toHaveLength(1);
   });
 
   it("moves with a server-side copy: the bytes never pass through Berth", async () => {

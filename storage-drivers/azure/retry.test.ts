@@ -55,6 +55,18 @@ describe("azure retries", () => {
     expect(calls).toBe(3);
   });
 
+  it("abort an attempt that gets no answer in time, and retry it", async () => {
+    const attempts: number[] = [];
+    const result = await withRetries({ ...policy(2), attemptTimeoutMs: 50 }, "get /x", (attempt, signal) => {
+      attempts.push(attempt);
+      if (attempt > 0) return Promise.resolve("answered");
+      // Never answers by itself; only the deadline ends it, the way the SDK reports an abort.
+      return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(Object.assign(new Error("The operation was aborted."), { name: "AbortError" }))));
+    });
+    expect(result).toBe("answered");
+    expect(attempts).toEqual([0, 1]);
+  });
+
   it("pass a client's mistake straight through", async () => {
     let calls = 0;
     const mistake = answered(403, "AuthenticationFailed");

@@ -13,6 +13,11 @@ export interface RetryPolicy {
   /** The first backoff's ceiling; each retry doubles it, up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * How long one attempt may wait for the service's answer (its headers: a download's body then
+   * streams for as long as it takes). A connection that died silently ends here and is retried.
+   */
+  attemptTimeoutMs?: number;
   /** Injected in tests. */
   sleep?: (ms: number) => Promise<unknown>;
   random?: () => number;
@@ -67,20 +72,29 @@ export function backoffMs(policy: RetryPolicy, retry: number): number {
 }
 
 /**
- * Runs call(attempt) until it succeeds, fails for good, or the retries are spent.
- * `attempt` (0 first) lets a non-idempotent call recognise that an earlier try may have landed.
+ * Runs call(attempt, signal) until it succeeds, fails for good, or the retries are spent.
+ * `attempt` (0 first) lets a non-idempotent call recognise that an earlier try may have landed;
+ * `signal` aborts the attempt when attemptTimeoutMs passes before call() resolves.
  */
-export async function withRetries<T>(policy: RetryPolicy, what: string, call: (attempt: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  what: string,
+  call: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    const deadline = policy.attemptTimeoutMs ? new AbortController() : undefined;
+    const timer = deadline ? setTimeout(() => deadline.abort(), policy.attemptTimeoutMs) : undefined;
     try {
-      return await call(attempt);
+      return await call(attempt, deadline?.signal);
     } catch (error) {
-      if (!isTransient(error)) throw error;
+      if (!deadline?.signal.aborted && !isTransient(error)) throw error;
       if (attempt >= policy.maxRetries) {
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
         throw new StorageUnavailableError(`azure: ${what} failed after ${attempt + 1} attempts: ${reason}`, "azure", { cause: error });
       }
       await (policy.sleep ?? sleep)(backoffMs(policy, attempt));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -20,7 +20,7 @@ import { azureCodeOf, statusOf } from "./retry.js";
 /** registry:2's chunk for Append Block: every API version accepts 4 MiB. */
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 
-export type Retry = <T>(what: string, call: (attempt: number) => Promise<T>) => Promise<T>;
+export type Retry = <T>(what: string, call: (attempt: number, abortSignal: AbortSignal | undefined) => Promise<T>) => Promise<T>;
 
 export interface WriterTarget {
   client: AppendBlobClient;
@@ -43,7 +43,7 @@ export async function openAppendWriter(target: WriterTarget, append: boolean): P
   const { client, path, retry } = target;
   let properties: BlobGetPropertiesResponse | null;
   try {
-    properties = await retry(`stat ${path}`, () => client.getProperties());
+    properties = await retry(`stat ${path}`, (_, abortSignal) => client.getProperties({ abortSignal }));
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
     properties = null;
@@ -111,8 +111,8 @@ class AppendBlobWriter implements FileWriter {
         await this.deleteBlob();
         return;
       case "empty":
-        if (this.prior.blobType === "AppendBlob") await retry(`abort ${path}`, () => client.create());
-        else await retry(`abort ${path}`, () => client.getBlockBlobClient().upload(Buffer.alloc(0), 0));
+        if (this.prior.blobType === "AppendBlob") await retry(`abort ${path}`, (_, abortSignal) => client.create({ abortSignal }));
+        else await retry(`abort ${path}`, (_, abortSignal) => client.getBlockBlobClient().upload(Buffer.alloc(0), 0, { abortSignal }));
         return;
       case "full": {
         const snapshot = this.snapshot;
@@ -120,7 +120,7 @@ class AppendBlobWriter implements FileWriter {
         const source = client.withSnapshot(snapshot).url;
         // A copy keeps the source's blob type; give the path its old type back first, so the copy never crosses types.
         if (this.mode !== "continue" && this.prior.blobType === "BlockBlob") {
-          await retry(`abort ${path}`, () => client.getBlockBlobClient().upload(Buffer.alloc(0), 0));
+          await retry(`abort ${path}`, (_, abortSignal) => client.getBlockBlobClient().upload(Buffer.alloc(0), 0, { abortSignal }));
         }
         await retry(`abort ${path}`, async () => {
           const poller = await client.beginCopyFromURL(source, { intervalInMs: 200 });
@@ -156,7 +156,7 @@ class AppendBlobWriter implements FileWriter {
     if (this.prepared) return;
     const { client, path, retry } = this.target;
     if (this.prior.kind === "full") {
-      const { snapshot } = await retry(`snapshot ${path}`, () => client.createSnapshot());
+      const { snapshot } = await retry(`snapshot ${path}`, (_, abortSignal) => client.createSnapshot({ abortSignal }));
       if (!snapshot) throw new Error(`azure: no snapshot id for ${path}`);
       this.snapshot = snapshot;
     }
@@ -170,13 +170,13 @@ class AppendBlobWriter implements FileWriter {
   private async createAppendBlob(): Promise<void> {
     const { client, path, retry } = this.target;
     const conditions = this.prior.kind === "absent" ? { ifNoneMatch: "*" } : { ifMatch: this.prior.etag };
-    await retry(`create ${path}`, async (attempt) => {
+    await retry(`create ${path}`, async (attempt, abortSignal) => {
       try {
-        await client.create({ conditions });
+        await client.create({ abortSignal, conditions });
       } catch (error) {
         // A retry whose first try landed finds the condition broken by its own blob.
         if (attempt > 0 && (statusOf(error) === 412 || statusOf(error) === 409)) {
-          const now = await client.getProperties();
+          const now = await client.getProperties({ abortSignal });
           if (now.blobType === "AppendBlob" && now.contentLength === 0) return;
         }
         throw error;
@@ -193,7 +193,7 @@ class AppendBlobWriter implements FileWriter {
     const source = client.withSnapshot(snapshot);
     let block: Buffer[] = [];
     let blockBytes = 0;
-    const response = await retry(`read ${path}`, () => source.download(0, this.base, { maxRetryRequests: 5 }));
+    const response = await retry(`read ${path}`, (_, abortSignal) => source.download(0, this.base, { abortSignal, maxRetryRequests: 5 }));
     const body = response.readableStreamBody;
     if (!body) throw new Error(`azure: no body reading ${path}`);
     for await (const piece of body) {
@@ -225,13 +225,13 @@ class AppendBlobWriter implements FileWriter {
     const { client, path, retry } = this.target;
     const position = this.stored;
     const transactionalContentMD5 = createHash("md5").update(block).digest();
-    await retry(`append to ${path}`, async (attempt) => {
+    await retry(`append to ${path}`, async (attempt, abortSignal) => {
       try {
-        await client.appendBlock(block, block.length, { conditions: { appendPosition: position }, transactionalContentMD5 });
+        await client.appendBlock(block, block.length, { abortSignal, conditions: { appendPosition: position }, transactionalContentMD5 });
       } catch (error) {
         // The append position is what makes a retry safe: if an earlier try landed, the blob has grown by exactly this block.
         if (attempt > 0 && azureCodeOf(error) === "AppendPositionConditionNotMet") {
-          const now = await client.getProperties();
+          const now = await client.getProperties({ abortSignal });
           if (now.contentLength === position + block.length) return;
         }
         throw error;
@@ -242,7 +242,7 @@ class AppendBlobWriter implements FileWriter {
 
   private async deleteBlob(): Promise<void> {
     const { client, path, retry } = this.target;
-    await retry(`delete ${path}`, () => client.deleteIfExists({ deleteSnapshots: "include" }));
+    await retry(`delete ${path}`, (_, abortSignal) => client.deleteIfExists({ abortSignal, deleteSnapshots: "include" }));
     this.snapshot = undefined;
   }
 
@@ -252,7 +252,7 @@ class AppendBlobWriter implements FileWriter {
     if (snapshot === undefined) return;
     this.snapshot = undefined;
     const { client, path, retry } = this.target;
-    await retry(`drop restore point of ${path}`, () => client.withSnapshot(snapshot).deleteIfExists()).catch(() => undefined);
+    await retry(`drop restore point of ${path}`, (_, abortSignal) => client.withSnapshot(snapshot).deleteIfExists({ abortSignal })).catch(() => undefined);
   }
 
   private dropPending(): void {
