@@ -112,7 +112,7 @@ export class AzureDriver implements StorageDriver {
     };
     // The first download happens now, so a failure to start is the caller's error, not the stream's.
     let first: NodeJS.ReadableStream | undefined = await open(offset);
-    return resumingStream({
+    const stream = resumingStream({
       open: async (from) => {
         const body = first ?? (await open(from));
         first = undefined;
@@ -123,6 +123,9 @@ export class AzureDriver implements StorageDriver {
       maxResumes: DOWNLOAD_RESUMES,
       path,
     });
+    // Destroyed before the first read (a client gone at once): release that download's connection too.
+    stream.once("close", () => (first as Readable | undefined)?.destroy());
+    return stream;
   }
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
