@@ -8,6 +8,7 @@ import express, { type Express } from "express";
 import { deletedRouter } from "./admin/deleted.js";
 import { gcRouter } from "./admin/gc.js";
 import type { Logger } from "pino";
+import { managementApi } from "./admin/router.js";
 import { openAccess } from "./auth/controller.js";
 import { requireAdmin, requireRegistryAccess } from "./auth/middleware.js";
 import type { AccessControl } from "./auth/setup.js";
@@ -61,8 +62,12 @@ export function createApp({ config, registry, logger, access, metrics, health, n
   if (health) app.use(`${prefix}/v2`, unhealthyGate(health));
   app.use(`${prefix}/v2`, requireRegistryAccess(controller), v2Router(registry, config));
 
+  // Users, organizations, teams, repositories, grants, robot tokens (issue 4).
+  if (access) app.use(`${prefix}/api/v0`, managementApi({ access, config, metadata: registry.metadata }));
+
   // Notification delivery state (issue 7), for administrators as the rest of /api/v0.
   if (notifications) app.use(`${prefix}/api/v0`, requireAdmin(controller), notificationsRouter(notifications));
+
   // Soft deletes and garbage collection (issue 5).
   app.use(`${prefix}/api/v0`, requireAdmin(controller), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
 

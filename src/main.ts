@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { createDriver } from "../storage-drivers/index.js";
 import type { StorageDriver } from "../storage-drivers/driver.js";
 import { createApp } from "./app.js";
+import { ACCESS_COMMANDS, ACCESS_HELP, accessCommand, CliUsageError } from "./cli/access.js";
 import { plainHttpProblem } from "./auth/plain-http.js";
 import { createAccessControl } from "./auth/setup.js";
 import { loadConfig } from "./config/index.js";
@@ -38,7 +39,7 @@ Usage:
   berth healthcheck [config.yml]  ask the running server's /readyz (exit 0 when ready)
   berth --version              print the version
   berth --help                 print this help
-
+${ACCESS_HELP}
 Every config key can be overridden with REGISTRY_<KEY_PATH>, e.g. REGISTRY_HTTP_ADDR=:5000.
 `;
 
@@ -133,6 +134,12 @@ async function runReindex(configPath: string | undefined): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   // Its own options (--dry-run, --grace, ...): parsed in gc/cli.ts.
   if (argv[0] === "garbage-collect") return garbageCollectCommand(argv.slice(1));
+  // user, org, team, repo, grant, robot: their own options (src/cli/access.ts).
+  if (argv[0] !== undefined && ACCESS_COMMANDS.has(argv[0])) {
+    return accessCommand(argv).catch((error: unknown) => {
+      throw error instanceof CliUsageError ? new UsageError(error.message) : error;
+    });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

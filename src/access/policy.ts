@@ -9,6 +9,9 @@ import type { MetadataStore } from "../metadata/store.js";
 import { ALL_ACTIONS, decide, type Action, type ModelSettings, type RepositoryFacts, type Subject } from "./decide.js";
 import { namespaceOf } from "./namespace.js";
 
+/** The runtime setting (management API) that wins over the config file's auth.berth.createonpush. */
+export const CREATE_ON_PUSH_SETTING = "access.createonpush";
+
 export interface PolicyOptions {
   defaultVisibility: Visibility;
   anonymousPull: boolean;
@@ -21,6 +24,8 @@ export interface PrincipalAccess {
   /** An active user with the admin role (or an htpasswd user, who may do everything). */
   isAdmin: boolean;
   actions(repository: string): Promise<Set<Action>>;
+  /** Whether the caller may create the repository (through the API: create-on-push does not apply). */
+  mayCreate(repository: string): Promise<boolean>;
   may(repository: string, action: Action): Promise<boolean>;
 }
 
@@ -78,9 +83,15 @@ export class AccessPolicy {
       }
       return decide(subject, await this.facts(repository), await settings());
     };
+    const mayCreate = async (repository: string): Promise<boolean> => {
+      if (subject.kind === "user" && subject.role === "admin") return true;
+      const facts = await this.facts(repository);
+      return decide(subject, { ...facts, exists: false }, { createOnPush: true, anonymousPull: false }).has("push");
+    };
     return {
       isAdmin: subject.kind === "user" && subject.role === "admin",
       actions,
+      mayCreate,
       may: async (repository, action) => (await actions(repository)).has(action),
     };
   }

@@ -3,18 +3,30 @@
  * endpoint, access policy, LDAP sync). registry:2 checks its controllers' options when it
  * starts; so does Berth, naming the key at fault.
  */
-import type { RequestHandler } from "express";
-import { resolve } from "node:path";
+import type { Request, RequestHandler } from "express";
+import { generateKeyPairSync } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
-import { AccessPolicy } from "../access/policy.js";
+import { recordingCreatedRepositories } from "../access/created-repositories.js";
+import { AccessManagement } from "../access/management.js";
+import { AccessPolicy, CREATE_ON_PUSH_SETTING } from "../access/policy.js";
 import { ConfigError } from "../config/errors.js";
-import type { Config } from "../config/types.js";
+import type { BerthAuthConfig, Config } from "../config/types.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { BasicController } from "./basic-controller.js";
-import { openAccess, type AccessController } from "./controller.js";
+import { BerthBearerVerifier } from "./berth-bearer.js";
+import { Directory } from "./directory.js";
+import { openAccess, type AccessController, type Authorization } from "./controller.js";
 import { HtpasswdAuthenticator } from "./htpasswd.js";
+import { login } from "./login.js";
 import { LoginThrottle } from "./login-throttle.js";
+import { PasswordChecker } from "./passwords.js";
+import { policyAuthorization } from "./policy-authorization.js";
+import { loadOrCreateSigningKey, signingKeyFrom, type SigningKey } from "./signing-key.js";
 import { SillyController } from "./silly-controller.js";
+import { TokenController } from "./token-controller.js";
+import { tokenService } from "./token-service.js";
+import { TokenIssuer } from "./tokens.js";
 
 export interface AccessControl {
   controller: AccessController;
@@ -22,6 +34,10 @@ export interface AccessControl {
   tokenService?: RequestHandler;
   /** Berth's permission model, when managed users are on (the management API needs it). */
   policy?: AccessPolicy;
+  /** Managing users, organizations, teams, repositories, grants and robots (with auth.berth). */
+  management?: AccessManagement;
+  /** A login attempt that issues nothing (the management API's test login). */
+  testLogin?: (address: string, user: string, password: string) => Promise<Authorization | null>;
   /** Stops background work (LDAP sync). */
   close(): Promise<void>;
 }
@@ -44,6 +60,7 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
   const { config, metadata, logger } = deps;
   const cwd = deps.cwd ?? process.cwd();
   const { htpasswd, silly } = config.auth;
+  if (config.ldap && !config.auth.berth) throw new ConfigError(["ldap: needs auth.berth (LDAP users are Berth's users)"]);
   const nothingToClose = async () => undefined;
 
   if (htpasswd) {
@@ -60,8 +77,70 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
     });
     return { controller, close: nothingToClose };
   }
+  if (config.auth.berth) return berthAccessControl(deps, config.auth.berth, cwd);
   if (silly) {
     return { controller: new SillyController(required(silly, "realm", "auth.silly"), required(silly, "service", "auth.silly")), close: nothingToClose };
   }
   return { controller: openAccess, close: nothingToClose };
+}
+
+/** auth.berth.signingkey, or beside the database (a data directory carries its key); in memory with an in-memory database. */
+function signingKeyFor(config: Config, berth: BerthAuthConfig, cwd: string, logger: Logger): SigningKey {
+  if (berth.signingkey === undefined && config.database.path === ":memory:") return signingKeyFrom(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
+  const path = resolve(cwd, berth.signingkey ?? join(dirname(config.database.path), "token-signing-key.pem"));
+  return loadOrCreateSigningKey(path, logger);
+}
+
+async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfig, cwd: string): Promise<AccessControl> {
+  const { config, metadata, logger } = deps;
+  const policy = new AccessPolicy(metadata, {
+    defaultVisibility: berth.defaultvisibility,
+    anonymousPull: berth.anonymous,
+    createOnPush: async () => {
+      const setting = await metadata.settings.get(CREATE_ON_PUSH_SETTING);
+      return setting === null ? berth.createonpush : setting === "true";
+    },
+  });
+  const directory = new Directory(metadata, new PasswordChecker());
+  const throttle = new LoginThrottle(berth.failedlogins);
+  const prefix = config.http.prefix.replace(/\/+$/, "");
+  const basicRealm = berth.mode === "basic" ? (berth.realm ?? "Berth") : "Berth token service";
+  let controller: AccessController;
+  let service: AccessControl["tokenService"];
+  if (berth.mode === "basic") {
+    controller = new BasicController({ realm: basicRealm, policy, anonymous: berth.anonymous, authenticator: directory, throttle });
+  } else {
+    const issuer = new TokenIssuer(signingKeyFor(config, berth, cwd, logger), {
+      issuer: berth.issuer,
+      service: berth.service,
+      accessLifetime: berth.tokenexpiry,
+      refreshLifetime: berth.refreshexpiry,
+    });
+    const host = config.http.host?.replace(/\/+$/, "");
+    const realm = berth.realm
+      ? () => berth.realm ?? ""
+      : (req: Request) => `${host ?? `${req.protocol}://${req.get("host") ?? "localhost"}`}${prefix}/auth/token`;
+    controller = new TokenController({
+      realm,
+      service: berth.service,
+      verifier: new BerthBearerVerifier(issuer, directory, policy),
+      basic: { authenticator: directory, throttle, policy },
+    });
+    service = tokenService({ issuer, directory, policy, authenticator: directory, throttle, anonymous: berth.anonymous, realm: basicRealm });
+  }
+  const recording = recordingCreatedRepositories(controller, metadata, () => berth.defaultvisibility, (error) =>
+    logger.error({ err: error }, "recording a new repository's settings failed"),
+  );
+  const testLogin = async (address: string, user: string, password: string) => {
+    const principal = await login({ authenticator: directory, throttle }, user, password, address);
+    return principal ? policyAuthorization(policy, principal) : null;
+  };
+  return {
+    controller: recording,
+    ...(service ? { tokenService: service } : {}),
+    policy,
+    management: new AccessManagement(metadata, policy, berth.defaultvisibility),
+    testLogin,
+    close: async () => undefined,
+  };
 }

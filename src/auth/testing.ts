@@ -11,6 +11,8 @@ import { createAccessControl, type AccessControl } from "./setup.js";
 
 export interface SecuredRegistry {
   app: Express;
+  /** The same registry without access control, for seeding content. */
+  open: Express;
   config: Config;
   metadata: SqliteMetadataStore;
   access: AccessControl;
@@ -27,7 +29,7 @@ export async function securedRegistry(env: Record<string, string>, adjust: (conf
   const logger = pino({ level: "silent" });
   const access = await createAccessControl({ config, metadata, logger });
   const registry = new Registry(createDriver("inmemory", {}), metadata);
-  return { app: createApp({ config, registry, logger, access }), config, metadata, access };
+  return { app: createApp({ config, registry, logger, access }), open: createApp({ config, registry, logger }), config, metadata, access };
 }
 
 export function basicAuth(user: string, password: string): string {

@@ -116,6 +116,8 @@ export interface AccessRecords {
   listRepositories(page: NamePage, namespace?: string): Promise<RepositorySettings[]>;
   /** Inserts or replaces. */
   putRepository(settings: RepositorySettings): Promise<void>;
+  /** Inserts; false when the repository already has settings. */
+  createRepository(settings: RepositorySettings): Promise<boolean>;
   /** Removes the settings and grants of a repository. */
   deleteRepository(name: string): Promise<boolean>;
 

@@ -323,6 +323,13 @@ export class SqliteAccessRecords implements AccessRecords {
       .run(settings.name, settings.visibility, settings.description, settings.createdAt);
   }
 
+  async createRepository(settings: RepositorySettings): Promise<boolean> {
+    const result = this.db
+      .prepare("INSERT OR IGNORE INTO repository_settings (name, visibility, description, created_at) VALUES (?, ?, ?, ?)")
+      .run(settings.name, settings.visibility, settings.description, settings.createdAt);
+    return result.changes > 0;
+  }
+
   async deleteRepository(name: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.db.prepare("DELETE FROM team_grants WHERE repository = ?").run(name);
