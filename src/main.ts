@@ -17,6 +17,7 @@ import { garbageCollectCommand } from "./gc/cli.js";
 import { GarbageCollector } from "./gc/collector.js";
 import { purgeUploads } from "./gc/purge-uploads.js";
 import { GcScheduler } from "./gc/scheduler.js";
+import { Trash } from "./gc/trash.js";
 import { createHttpServer, listen } from "./http/listen.js";
 import { healthcheckCommand } from "./health/probe.js";
 import { createLogger } from "./log.js";
@@ -83,6 +84,7 @@ async function serve(configPath: string | undefined): Promise<void> {
   if (!(await metadata.isIndexed())) {
     logger.info("metadata index is new: indexing existing storage");
     await reindex(driver, metadata, (line) => logger.info(line));
+    await new Trash(driver, metadata).importOrphans();
   }
   const insecure = plainHttpProblem(config);
   if (insecure) throw new Error(`refusing to start: ${insecure}`);
@@ -127,6 +129,9 @@ async function serve(configPath: string | undefined): Promise<void> {
 async function runReindex(configPath: string | undefined): Promise<void> {
   const { driver, metadata } = open(configPath);
   const summary = await reindex(driver, metadata, (line) => process.stderr.write(`${line}\n`));
+  // Soft-deleted items live in the storage trash: bring back their records too.
+  const trashed = await new Trash(driver, metadata).importOrphans();
+  if (trashed.length > 0) process.stderr.write(`reindex: ${trashed.length} soft-deleted items found in the trash\n`);
   for (const skip of summary.skipped) process.stderr.write(`skipped ${skip.repository}@${skip.digest}: ${skip.reason}\n`);
   await metadata.close();
 }

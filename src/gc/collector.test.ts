@@ -104,6 +104,17 @@ describe.each(["inmemory", "filesystem"] as const)("garbage collection over %s s
     expect(JSON.parse(referrers.text).manifests.map((m: { digest: string }) => m.digest)).toEqual([signature.digest]);
   });
 
+  it("a database that never saw a soft delete still finds it in the storage trash and collects it", async () => {
+    const { app, driver } = fixture(driverName);
+    const image = await pushLayers(app, "orphan", "v1", [`orphan-${Math.random()}`]);
+    await request(app).delete(`/v2/orphan/manifests/${image.digest}`).expect(202);
+    const fresh = new SqliteMetadataStore(":memory:");
+    expect(summaryOf(await collect(driver, fresh, { dryRun: true }))).toMatchObject({ blobsDeleted: 3, trashPurged: 1 });
+    expect(summaryOf(await collect(driver, fresh))).toMatchObject({ blobsDeleted: 3, trashPurged: 1 });
+    expect(await fresh.deleted.list({ limit: 10 })).toMatchObject([{ repository: "orphan", state: "purged" }]);
+    for (const blob of [image.digest, image.config, ...image.layers]) expect(await blobExists(driver, blob)).toBe(false);
+  });
+
   it("a dry run reports what a run would delete and deletes nothing", async () => {
     const { app, driver, metadata } = fixture(driverName);
     const image = await pushLayers(app, "dry", "v1", [`dry-${Math.random()}`]);

@@ -118,11 +118,19 @@ export class GarbageCollector {
     if (!dryRun) await this.metadata.gcCoordination.prune(run.id, markStartedAt, markStartedAt - STALE_HOLD_MS);
     progress(`garbage-collect: run ${run.id}${dryRun ? " (dry run)" : ""}, grace ${Math.round(options.graceMs / 1000)}s${options.deleteUntagged ? ", deleting untagged manifests" : ""}`);
 
+    const trash = new Trash(this.driver, this.metadata);
+    // Records what the storage trash holds (even in a dry run: it only writes down what storage says).
+    const imported = await trash.importOrphans();
+    if (imported.length > 0) progress(`trash: ${imported.length} entries found in storage without a record: recorded`);
     const purging = await this.purgeSet(run.id, markStartedAt, dryRun);
     const purgingIds = new Set(purging.map((item) => item.id));
+    // Roots from the records and from the storage trash itself, both read after the repositories.
     const trashRoots = async () => {
-      const live = await this.metadata.deleted.list({ states: ["deleted", "restoring"], limit: Number.MAX_SAFE_INTEGER });
-      return live.filter((item) => !purgingIds.has(item.id)).flatMap((item) => item.manifests);
+      const records = await this.metadata.deleted.list({ limit: Number.MAX_SAFE_INTEGER });
+      const live = records.filter((item) => item.state === "deleted" || item.state === "restoring");
+      const known = new Set(records.map((item) => item.id));
+      const unrecorded = (await trash.storedEntries()).filter((entry) => !known.has(entry.id));
+      return [...live, ...unrecorded].filter((item) => !purgingIds.has(item.id)).flatMap((item) => item.manifests);
     };
 
     const marked = await mark(this.driver, { deleteUntagged: options.deleteUntagged, trashRoots, progress });
@@ -136,13 +144,13 @@ export class GarbageCollector {
     const uploads = await purgeUploads(this.driver, options.uploadAgeMs, dryRun);
     if (uploads.purged.length > 0) progress(`uploads: ${uploads.purged.length} stale upload sessions ${dryRun ? "would be " : ""}removed`);
 
-    const trash = new Trash(this.driver, this.metadata);
     for (const item of purging) {
       if (dryRun) continue;
       await trash.removeEntry(item.id);
       await this.metadata.deleted.transition(item.id, ["purging"], "purged", { gcRun: run.id });
     }
     if (purging.length > 0) progress(`trash: ${purging.length} deleted items ${dryRun ? "would be " : ""}purged`);
+    if (!dryRun) await this.removeSettledEntries(trash);
 
     const { sample, ...counts } = swept;
     return {
@@ -161,6 +169,14 @@ export class GarbageCollector {
       durationMs: 0,
       sample: { ...sample, trash: purging.slice(0, 100).map(describeItem) },
     };
+  }
+
+  /** Entries a restore or purge finished with, whose folder an interruption left behind. */
+  private async removeSettledEntries(trash: Trash): Promise<void> {
+    for (const entry of await trash.storedEntries()) {
+      const record = await this.metadata.deleted.get(entry.id);
+      if (record && (record.state === "purged" || record.state === "restored")) await trash.removeEntry(entry.id);
+    }
   }
 
   /**

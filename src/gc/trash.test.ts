@@ -1,10 +1,15 @@
+import { pino } from "pino";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../app.js";
 import { reindex } from "../metadata/reindex.js";
+import { SqliteMetadataStore } from "../metadata/sqlite.js";
+import { Registry } from "../registry/registry.js";
 import * as paths from "../registry/paths.js";
 import { testRegistry } from "../test-support.js";
 import { blobExists, collect, OCI_MANIFEST, pathExists, pushLayers } from "./gc-test-support.js";
 import { trashDescriptor } from "./trash-paths.js";
+import { Trash } from "./trash.js";
 
 interface Listed {
   id: string;
@@ -109,6 +114,28 @@ describe("soft deletes", () => {
     const conflict = await request(app).post(`/api/v0/deleted/${taken?.id}/restore`).expect(409);
     expect(conflict.body.errors[0].message).toMatch(/^tag taken:v1 exists again \(pointing at sha256:[0-9a-f]{64}\); delete it before restoring$/);
     expect(other.digest).not.toBe("");
+  });
+
+  it("a new database finds soft-deleted items in the storage trash: listed and restorable after reindex", async () => {
+    const first = testRegistry();
+    const image = await pushLayers(first.app, "lost", "v1", [`layer-${Math.random()}`]);
+    await request(first.app).delete("/v2/lost/manifests/v1").expect(202);
+    const [original] = await deletedItems(first.app);
+
+    // The same storage with an empty database, as after losing it: reindex, then import the trash.
+    const { driver, config } = first;
+    const fresh = new SqliteMetadataStore(":memory:");
+    const app = createApp({ config, registry: new Registry(driver, fresh), logger: pino({ level: "silent" }) });
+    await reindex(driver, fresh);
+    expect((await request(app).get("/v2/lost/tags/list").expect(200)).body.tags).toEqual([]);
+    expect(await deletedItems(app)).toEqual([]);
+    const imported = await new Trash(driver, fresh).importOrphans();
+    expect(imported.map((item) => item.id)).toEqual([original?.id]);
+    const [item] = await deletedItems(app);
+    expect(item).toMatchObject({ id: original?.id, kind: "tag", tag: "v1", deletedBy: "anonymous", deletedAt: original?.deletedAt, state: "deleted" });
+    await request(app).post(`/api/v0/deleted/${item?.id}/restore`).expect(200);
+    const pulled = await request(app).get("/v2/lost/manifests/v1").set("Accept", OCI_MANIFEST).expect(200);
+    expect(pulled.headers["docker-content-digest"]).toBe(image.digest);
   });
 
   it("honours storage.delete.enabled: no soft delete without it", async () => {

@@ -23,7 +23,7 @@ import { parseDigest, type Digest } from "../registry/reference.js";
 import { isNotFound, readLinkOrNull, toRegistryError } from "../registry/storage-errors.js";
 import { TagStore } from "../registry/tags.js";
 import { manifestClosure, whileHeld } from "./holds.js";
-import { trashDescriptor, trashEntry, trashFile, trashFiles } from "./trash-paths.js";
+import { TRASH, trashDescriptor, trashEntry, trashFile, trashFiles } from "./trash-paths.js";
 
 /** Files below a folder, in walk order; none when it does not exist. */
 async function filesBelow(driver: StorageDriver, dir: string): Promise<string[]> {
@@ -170,6 +170,42 @@ export class Trash {
   /** Removes a purged entry's files from the trash (the collector). */
   async removeEntry(id: string): Promise<void> {
     await deleteIfPresent(this.driver, trashEntry(id));
+  }
+
+  /** The entries in the storage trash, read from their entry.json (unreadable ones are skipped). */
+  async storedEntries(): Promise<DeletedItem[]> {
+    let ids: string[];
+    try {
+      ids = (await this.driver.list(TRASH)).map((path) => path.slice(path.lastIndexOf("/") + 1));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const entries: DeletedItem[] = [];
+    for (const id of ids) {
+      try {
+        const stored = JSON.parse((await this.driver.getContent(trashDescriptor(id))).toString("utf8")) as DeletedItem;
+        if (stored.id === id && Array.isArray(stored.manifests) && typeof stored.deletedAt === "number") entries.push(stored);
+      } catch (error) {
+        if (!isNotFound(error) && !(error instanceof SyntaxError)) throw error;
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Storage is the source of truth: trash entries with no record in metadata (a new or rebuilt
+   * database) get one back, as deleted, so they are listed, restorable and collected as usual.
+   */
+  async importOrphans(): Promise<DeletedItem[]> {
+    const imported: DeletedItem[] = [];
+    for (const entry of await this.storedEntries()) {
+      if (await this.metadata.deleted.get(entry.id)) continue;
+      const item: DeletedItem = { ...entry, state: "deleted", restoredBy: null, changedAt: null, gcRun: null };
+      await this.metadata.deleted.add(item);
+      imported.push(item);
+    }
+    return imported;
   }
 
   private async moveToTrash(
