@@ -143,15 +143,15 @@ const paths: Record<string, Record<string, Schema>> = {
     get: { summary: "List users (administrators)", parameters: PAGE, responses: { 200: ok("users", { type: "object", properties: { users: { type: "array", items: ref("User") } } }), ...errors(401, 403) } },
     post: { summary: "Create a managed user (administrators)", requestBody: body(ref("NewUser")), responses: { 201: ok("created", ref("User")), ...errors(400, 401, 403, 409) } },
   },
-  "/users/{name}": {
-    get: { summary: "One user (administrators, or the user)", parameters: [pathParam("name", "user name")], responses: { 200: ok("user", ref("User")), ...errors(401, 403, 404) } },
+  "/users/{user}": {
+    get: { summary: "One user (administrators, or the user)", parameters: [pathParam("user", "user name")], responses: { 200: ok("user", ref("User")), ...errors(401, 403, 404) } },
     patch: {
       summary: "Change a user: password and full name (the user), role and active (administrators)",
-      parameters: [pathParam("name", "user name")],
+      parameters: [pathParam("user", "user name")],
       requestBody: body(ref("UserChanges")),
       responses: { 200: ok("changed", ref("User")), ...errors(400, 401, 403, 404) },
     },
-    delete: { summary: "Delete a user (administrators)", parameters: [pathParam("name", "user name")], responses: { 204: ok("deleted"), ...errors(401, 403, 404) } },
+    delete: { summary: "Delete a user (administrators)", parameters: [pathParam("user", "user name")], responses: { 204: ok("deleted"), ...errors(401, 403, 404) } },
   },
   "/orgs": {
     get: { summary: "List organizations", parameters: PAGE, responses: { 200: ok("organizations", { type: "object", properties: { orgs: { type: "array", items: { type: "string" } } } }), ...errors(401) } },
@@ -242,8 +242,8 @@ const paths: Record<string, Record<string, Schema>> = {
       responses: { 201: ok("created", { type: "object", properties: { robot: ref("Robot"), secret: { type: "string" } } }), ...errors(400, 401, 403, 409) },
     },
   },
-  "/robots/{name}": {
-    delete: { summary: "Revoke a robot token", parameters: [pathParam("name", "robot name")], responses: { 200: ok("revoked", ref("Robot")), ...errors(401, 403, 404) } },
+  "/robots/{robot}": {
+    delete: { summary: "Revoke a robot token", parameters: [pathParam("robot", "robot name")], responses: { 200: ok("revoked", ref("Robot")), ...errors(401, 403, 404) } },
   },
   "/audit": {
     get: {

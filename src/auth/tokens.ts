@@ -126,7 +126,7 @@ export class TokenIssuer {
         algorithms: [this.key.algorithm],
         issuer: this.settings.issuer,
         audience,
-        clockTolerance: 5,
+        clockTolerance: 0, // issued and checked on the same clock
       });
       if (typeof claims !== "object" || typeof claims.sub !== "string") return null;
       return claims as BerthClaims;
