@@ -37,7 +37,8 @@ Usage:
   berth reindex [config.yml]   rebuild the metadata index from storage
   berth garbage-collect [config.yml] [--dry-run] [--delete-untagged] [--grace DURATION]
                                delete unreferenced blobs, online (berth serve may keep running)
-  berth healthcheck [config.yml]  ask the running server's /readyz (exit 0 when ready)
+  berth healthcheck [config.yml]
+                               ask the running server's /readyz: exit 0 when ready (the image's HEALTHCHECK)
   berth --version              print the version
   berth --help                 print this help
 ${ACCESS_HELP}
