@@ -1,19 +1,17 @@
 /**
- * TLS for end-to-end tests: a throw-away CA, server and client certificates made with the
- * openssl CLI; an HTTPS client that trusts that CA (Node's fetch cannot be given one); and
+ * TLS for end-to-end tests: a throw-away CA, server and client certificates (src/auth/test-pki.ts,
+ * the openssl CLI); an HTTPS client that trusts that CA (Node's fetch cannot be given one); and
  * docker's per-registry trust folder, /etc/docker/certs.d/<host:port>/, as operators set it up.
  *
  * dockerd treats 127.0.0.0/8 as an insecure registry (no certificate checks, certs.d ignored),
  * so TLS tests listen on this machine's first non-loopback IPv4 address.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { requireProgram, tempDir } from "./servers.js";
-
-const OPENSSL = "/usr/bin/openssl";
+import { CLIENT_EXTENSIONS, SERVER_EXTENSIONS, TestCa } from "../../src/auth/test-pki.js";
+import { tempDir } from "./servers.js";
 
 export interface TestPki {
   dir: string;
@@ -39,46 +37,22 @@ export function externalAddress(): string {
   throw new Error("no non-loopback IPv4 address: docker treats 127.0.0.0/8 as insecure, so TLS tests need one");
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync(OPENSSL, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
-}
-
-function issue(dir: string, name: string, subject: string, ca: { cert: string; key: string }, extensions: string): void {
-  openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-subj", subject, "-out", `${name}.csr`], dir);
-  writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(
-    ["x509", "-req", "-in", `${name}.csr`, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "2", "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.crt`],
-    dir,
-  );
-}
-
-function makeCa(dir: string, name: string, subject: string): { cert: string; key: string } {
-  openssl(
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-subj", subject, "-days", "2", "-sha256",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", `${name}.crt`],
-    dir,
-  );
-  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-}
-
 /** A CA, a server certificate for `ip` (and 127.0.0.1, localhost), a client certificate, and a client certificate from another CA. */
 export function makePki(ip: string): TestPki {
-  requireProgram(OPENSSL, "openssl");
   const dir = tempDir("pki");
-  const ca = makeCa(dir, "ca", "/CN=Berth test CA");
-  issue(dir, "server", `/CN=${ip}`, ca, `subjectAltName=IP:${ip},IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
-  issue(dir, "client", "/CN=ci-client", ca, "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n");
-  const other = makeCa(dir, "other-ca", "/CN=Some other CA");
-  issue(dir, "other-client", "/CN=stranger", other, "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n");
+  const ca = TestCa.root(dir, "ca", "/CN=Berth test CA");
+  const server = ca.issue("server", `/CN=${ip}`, SERVER_EXTENSIONS(ip));
+  const client = ca.issue("client", "/CN=ci-client", CLIENT_EXTENSIONS);
+  const stranger = TestCa.root(dir, "other-ca", "/CN=Some other CA").issue("other-client", "/CN=stranger", CLIENT_EXTENSIONS);
   return {
     dir,
     caCert: ca.cert,
-    serverCert: join(dir, "server.crt"),
-    serverKey: join(dir, "server.key"),
-    clientCert: join(dir, "client.crt"),
-    clientKey: join(dir, "client.key"),
-    otherClientCert: join(dir, "other-client.crt"),
-    otherClientKey: join(dir, "other-client.key"),
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+    otherClientCert: stranger.cert,
+    otherClientKey: stranger.key,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -16,6 +16,7 @@ import type { MetadataStore } from "../metadata/store.js";
 import { BasicController } from "./basic-controller.js";
 import { BerthBearerVerifier } from "./berth-bearer.js";
 import { Directory } from "./directory.js";
+import { ExternalBearerVerifier, externalTokenSettings } from "./external-token.js";
 import { openAccess, type AccessController, type Authorization } from "./controller.js";
 import { HtpasswdAuthenticator } from "./htpasswd.js";
 import { login } from "./login.js";
@@ -78,6 +79,15 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
     return { controller, close: nothingToClose };
   }
   if (config.auth.berth) return berthAccessControl(deps, config.auth.berth, cwd);
+  if (config.auth.token) {
+    const settings = externalTokenSettings(config.auth.token);
+    // registry:2's autoredirect: the realm's path on the host the client asked.
+    const realm = settings.autoredirect
+      ? (req: Request) => `${req.protocol}://${req.get("host") ?? "localhost"}${new URL(settings.realm, "http://localhost").pathname}`
+      : () => settings.realm;
+    const controller = new TokenController({ realm, service: settings.service, verifier: new ExternalBearerVerifier(settings) });
+    return { controller, close: nothingToClose };
+  }
   if (silly) {
     return { controller: new SillyController(required(silly, "realm", "auth.silly"), required(silly, "service", "auth.silly")), close: nothingToClose };
   }
