@@ -5,7 +5,6 @@
 import type { Request } from "express";
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The authenticated user's name, set by the auth middleware. */

@@ -13,7 +13,7 @@ import { revisions } from "../metadata/reindex.js";
 import * as paths from "../registry/paths.js";
 import { parseDigest } from "../registry/reference.js";
 import { isNotFound } from "../registry/storage-errors.js";
-import { storedRepositories } from "../registry/storage-walk.js";
+import { storedRepositories, type StoredRepository } from "../registry/storage-walk.js";
 import { TagStore } from "../registry/tags.js";
 import { mapLimit } from "./map-limit.js";
 import { manifestReferences, type ManifestReferences } from "./references.js";
@@ -44,6 +44,9 @@ export interface MarkOptions {
   concurrency?: number;
 }
 
+/** Repositories read at once; each also reads its manifests `concurrency` at a time. */
+const REPOSITORY_CONCURRENCY = 8;
+
 type Stored = ManifestReferences | "missing" | "unreadable";
 
 /** Manifest contents are content-addressed, so one read serves every repository. */
@@ -72,25 +75,37 @@ class ManifestReader {
   }
 }
 
-function digestFromLayerPath(path: string): string | null {
-  // …/_layers/<alg>/<hex>/link
-  const parts = path.split("/");
-  if (parts.at(-1) !== "link") return null;
-  return parseDigest(`${parts.at(-3)}:${parts.at(-2)}`)?.value ?? null;
+async function listOrEmpty(driver: StorageDriver, path: string): Promise<string[]> {
+  try {
+    return await driver.list(path);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
 }
 
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** `_layers/<alg>/<hex>/link` of a repository, with each link's modTime. */
 async function listLayerLinks(driver: StorageDriver, name: string, into: Map<string, LayerLink[]>): Promise<void> {
-  try {
-    for await (const info of driver.walk(paths.layersDir(name))) {
-      if (info.isDir) continue;
-      const digest = digestFromLayerPath(info.path);
-      if (!digest) continue;
+  for (const algorithmDir of await listOrEmpty(driver, paths.layersDir(name))) {
+    const algorithm = baseName(algorithmDir);
+    await mapLimit(await listOrEmpty(driver, algorithmDir), 16, async (hexDir) => {
+      const digest = parseDigest(`${algorithm}:${baseName(hexDir)}`)?.value;
+      if (!digest) return;
+      let modTime: number;
+      try {
+        modTime = (await driver.stat(`${hexDir}/link`)).modTime.getTime();
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
       const links = into.get(digest) ?? [];
-      links.push({ repository: name, modTime: info.modTime.getTime() });
+      links.push({ repository: name, modTime });
       into.set(digest, links);
-    }
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+    });
   }
 }
 
@@ -133,11 +148,13 @@ export async function mark(driver: StorageDriver, options: MarkOptions): Promise
     }
   };
 
-  for await (const repository of storedRepositories(driver)) {
+  const repositories: StoredRepository[] = [];
+  for await (const repository of storedRepositories(driver)) repositories.push(repository);
+  // Repositories are read side by side; marks are global, so their order does not matter.
+  await mapLimit(repositories, REPOSITORY_CONCURRENCY, async (repository) => {
     const name = repository.name;
     await listLayerLinks(driver, name, result.layerLinks);
-    if (!repository.hasManifests) continue;
-    result.repositories++;
+    if (!repository.hasManifests) return;
     const revisionDigests = (await revisions(driver, name)).map((digest) => digest.value);
     result.manifests += revisionDigests.length;
     if (!options.deleteUntagged) {
@@ -162,10 +179,10 @@ export async function mark(driver: StorageDriver, options: MarkOptions): Promise
       }
       for (const digest of revisionDigests) if (!result.marked.has(digest)) result.untagged.push({ repository: name, digest });
     }
-    if (result.repositories % 100 === 0) {
+    if (++result.repositories % 100 === 0) {
       options.progress?.(`mark: ${result.repositories} repositories, ${result.manifests} manifests, ${result.marked.size} blobs marked`);
     }
-  }
+  });
   // After the repositories (see holds.ts): a tag moved to the trash meanwhile is seen here.
   const trashRoots = await options.trashRoots();
   await keep(trashRoots);

@@ -9,7 +9,7 @@
  * next run removes; nothing it keeps depends on the order, because the next run marks anew.
  */
 import { dirname } from "node:path";
-import type { StorageDriver } from "../../storage-drivers/driver.js";
+import type { FileInfo, StorageDriver } from "../../storage-drivers/driver.js";
 import type { MetadataStore } from "../metadata/store.js";
 import * as paths from "../registry/paths.js";
 import { parseDigest, type Digest } from "../registry/reference.js";
@@ -66,13 +66,6 @@ async function deleteIfPresent(driver: StorageDriver, path: string): Promise<boo
   }
 }
 
-function digestFromBlobPath(path: string): Digest | null {
-  // …/blobs/<alg>/<xx>/<hex>/data
-  const parts = path.split("/");
-  if (parts.at(-1) !== "data") return null;
-  return parseDigest(`${parts.at(-4)}:${parts.at(-2)}`);
-}
-
 export class Sweeper {
   private readonly result: SweepResult = {
     blobsExamined: 0,
@@ -118,7 +111,7 @@ export class Sweeper {
   ): Promise<void> {
     const queue = [...items];
     let done = 0;
-    const concurrency = this.options.concurrency ?? 8;
+    const concurrency = this.options.concurrency ?? 16;
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH);
       let claimed = batch;
@@ -171,24 +164,17 @@ export class Sweeper {
     const recent = (links: LayerLink[] | undefined) => (links ?? []).some((link) => link.modTime >= cutoff);
     const candidates: SweepCandidate[] = [];
     const withData = new Set<string>();
-    try {
-      for await (const info of this.driver.walk(paths.BLOBS)) {
-        if (info.isDir) continue;
-        const digest = digestFromBlobPath(info.path);
-        if (!digest) continue;
-        this.result.blobsExamined++;
-        withData.add(digest.value);
-        if (marked.has(digest.value)) continue;
-        const links = layerLinks.get(digest.value);
-        if (info.modTime.getTime() >= cutoff || recent(links)) {
-          this.result.keptRecent++;
-          continue;
-        }
-        candidates.push({ digest: digest.value, hasData: true, size: info.size, links: links ?? [] });
+    await this.forEachBlob(async (digest, info) => {
+      this.result.blobsExamined++;
+      withData.add(digest.value);
+      if (marked.has(digest.value)) return;
+      const links = layerLinks.get(digest.value);
+      if (info.modTime.getTime() >= cutoff || recent(links)) {
+        this.result.keptRecent++;
+        return;
       }
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+      candidates.push({ digest: digest.value, hasData: true, size: info.size, links: links ?? [] });
+    });
     for (const [digest, links] of layerLinks) {
       if (withData.has(digest) || marked.has(digest)) continue;
       if (recent(links)) this.result.keptRecent++;
@@ -214,6 +200,29 @@ export class Sweeper {
     this.result.blobsDeleted++;
     this.result.bytesFreed += candidate.size;
     if (this.result.sample.blobs.length < SAMPLE) this.result.sample.blobs.push(candidate.digest);
+  }
+
+  /** Every blob's data file (`blobs/<alg>/<xx>/<hex>/data`), stat'ed several at a time. */
+  private async forEachBlob(visit: (digest: Digest, info: FileInfo) => Promise<void> | void): Promise<void> {
+    for (const algorithmDir of await this.listOrEmpty(paths.BLOBS)) {
+      const algorithm = algorithmDir.slice(algorithmDir.lastIndexOf("/") + 1);
+      const hexDirs: string[] = [];
+      await mapLimit(await this.listOrEmpty(algorithmDir), 16, async (prefixDir) => {
+        hexDirs.push(...(await this.listOrEmpty(prefixDir)));
+      });
+      await mapLimit(hexDirs, 32, async (hexDir) => {
+        const digest = parseDigest(`${algorithm}:${hexDir.slice(hexDir.lastIndexOf("/") + 1)}`);
+        if (!digest) return;
+        let info: FileInfo;
+        try {
+          info = await this.driver.stat(`${hexDir}/data`);
+        } catch (error) {
+          if (isNotFound(error)) return;
+          throw error;
+        }
+        if (!info.isDir) await visit(digest, info);
+      });
+    }
   }
 
   private async listOrEmpty(path: string): Promise<string[]> {

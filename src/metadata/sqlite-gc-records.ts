@@ -209,6 +209,8 @@ export class SqliteGcRuns implements GcRuns {
   }
 }
 
+const HOLD_PRUNE_MARGIN_MS = 10 * 60_000;
+
 export class SqliteGcCoordination implements GcCoordination {
   private readonly statements;
 
@@ -228,6 +230,10 @@ export class SqliteGcCoordination implements GcCoordination {
         "INSERT INTO gc_claims (digest, run_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at",
       ),
       deleteClaim: db.prepare("DELETE FROM gc_claims WHERE digest = ?"),
+      pruneReleased: db.prepare(
+        `DELETE FROM gc_holds WHERE released_at IS NOT NULL AND released_at < MIN(@before,
+           COALESCE((SELECT MIN(mark_started_at) FROM gc_runs WHERE state = 'running' AND dry_run = 0), @before))`,
+      ),
     };
   }
 
@@ -242,6 +248,9 @@ export class SqliteGcCoordination implements GcCoordination {
 
   async release(holdId: number, now: number): Promise<void> {
     this.statements.release.run(now, holdId);
+    // Without collections holds would pile up: now and then drop those no run can honour any
+    // more (released before every running run's mark began, with ten minutes to spare).
+    if (holdId % 256 === 0) this.statements.pruneReleased.run({ before: now - HOLD_PRUNE_MARGIN_MS });
   }
 
   async claimed(digests: string[], now: number): Promise<string[]> {
