@@ -252,6 +252,21 @@ const paths: Record<string, Record<string, Schema>> = {
       responses: { 200: ok("entries", { type: "object", properties: { entries: { type: "array", items: ref("AuditEntry") } } }), ...errors(400, 401, 403) },
     },
   },
+  "/ldap/sync": {
+    post: {
+      summary: "Sync teams linked to LDAP groups now, and LDAP users' admin role (administrators; with an ldap section)",
+      responses: {
+        200: ok("each team's members, and the groups that could not be read", {
+          type: "object",
+          properties: {
+            teams: { type: "array", items: { type: "object", properties: { org: { type: "string" }, team: { type: "string" }, members: { type: "array", items: { type: "string" } } } } },
+            failures: { type: "array", items: { type: "object", properties: { org: { type: "string" }, team: { type: "string" }, error: { type: "string" } } } },
+          },
+        }),
+        ...errors(401, 403),
+      },
+    },
+  },
   "/settings/access": {
     get: { summary: "Access settings", responses: { 200: ok("settings", ref("AccessSettings")), ...errors(401) } },
     put: {

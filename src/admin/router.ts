@@ -12,6 +12,7 @@ import type { Config } from "../config/types.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { accountRouter } from "./account.js";
 import { auditRouter } from "./audit.js";
+import { ldapRouter } from "./ldap.js";
 import { openApiDocument } from "./openapi.js";
 import { orgsRouter } from "./orgs.js";
 import { repositoriesRouter } from "./repositories.js";
@@ -49,6 +50,7 @@ export function managementApi({ access, config, metadata }: ManagementApiDepende
     router.use(repositoriesRouter(management));
     router.use(robotsRouter(management));
     if (config.auth.berth) router.use(auditRouter(management, metadata, config.auth.berth));
+    router.use(ldapRouter(access.ldapSync));
   }
   return router;
 }

@@ -1,15 +1,12 @@
 /**
- * bcrypt hashing and checking (bcryptjs). A successful check is remembered for a short while
- * under an HMAC of hash and password with a per-process key, so a client sending Basic
- * credentials on every request costs one bcrypt per minute, not one per request. Nothing
- * derived from a password leaves the process.
+ * bcrypt hashing and checking (bcryptjs), with successful checks remembered briefly
+ * (verified-cache.ts) so Basic credentials on every request stay cheap.
  */
 import bcrypt from "bcryptjs";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { VerifiedCache } from "./verified-cache.js";
 
 export const BCRYPT_COST = 10;
-const CACHE_MS = 60_000;
-const CACHE_SIZE = 1000;
 
 /** $2a$, $2b$ and $2y$ are bcrypt; anything else is refused. */
 export function isBcryptHash(hash: string): boolean {
@@ -24,12 +21,7 @@ export async function hashPassword(password: string): Promise<string> {
 const DECOY_HASH = bcrypt.hashSync(randomBytes(16).toString("hex"), BCRYPT_COST);
 
 export class PasswordChecker {
-  private readonly key = randomBytes(32);
-  private readonly verified = new Map<string, number>();
-
-  private cacheKey(hash: string, password: string): string {
-    return createHmac("sha256", this.key).update(hash).update("\u0000").update(password).digest("base64");
-  }
+  private readonly verified = new VerifiedCache();
 
   /** Whether the password matches the bcrypt hash; with no hash, spends the same time and answers false. */
   async check(password: string, hash: string | null | undefined): Promise<boolean> {
@@ -37,18 +29,9 @@ export class PasswordChecker {
       await bcrypt.compare(password, DECOY_HASH);
       return false;
     }
-    const key = this.cacheKey(hash, password);
-    const until = this.verified.get(key);
-    if (until !== undefined && until > Date.now()) return true;
-    if (until !== undefined) this.verified.delete(key);
+    if (this.verified.has(hash, password)) return true;
     const ok = await bcrypt.compare(password, hash);
-    if (ok) {
-      this.verified.set(key, Date.now() + CACHE_MS);
-      if (this.verified.size > CACHE_SIZE) {
-        const oldest = this.verified.keys().next().value;
-        if (oldest !== undefined) this.verified.delete(oldest);
-      }
-    }
+    if (ok) this.verified.add(hash, password);
     return ok;
   }
 }

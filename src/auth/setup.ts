@@ -19,6 +19,8 @@ import { Directory } from "./directory.js";
 import { ExternalBearerVerifier, externalTokenSettings } from "./external-token.js";
 import { openAccess, type AccessController, type Authorization } from "./controller.js";
 import { HtpasswdAuthenticator } from "./htpasswd.js";
+import { LdapAuthenticator, LdapDirectory } from "./ldap.js";
+import { LdapSync } from "./ldap-sync.js";
 import { login } from "./login.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { PasswordChecker } from "./passwords.js";
@@ -39,6 +41,8 @@ export interface AccessControl {
   management?: AccessManagement;
   /** A login attempt that issues nothing (the management API's test login). */
   testLogin?: (address: string, user: string, password: string) => Promise<Authorization | null>;
+  /** Syncs teams linked to LDAP groups (with an ldap section). */
+  ldapSync?: LdapSync;
   /** Stops background work (LDAP sync). */
   close(): Promise<void>;
 }
@@ -111,7 +115,10 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
       return setting === null ? berth.createonpush : setting === "true";
     },
   });
-  const directory = new Directory(metadata, new PasswordChecker());
+  const ldap = config.ldap ? new LdapDirectory(config.ldap) : undefined;
+  const directory = new Directory(metadata, new PasswordChecker(), ldap && config.ldap ? new LdapAuthenticator(ldap, metadata, config.ldap, logger) : undefined);
+  const ldapSync = ldap && config.ldap ? new LdapSync(ldap, metadata, config.ldap, logger) : undefined;
+  ldapSync?.start();
   const throttle = new LoginThrottle(berth.failedlogins);
   const prefix = config.http.prefix.replace(/\/+$/, "");
   const basicRealm = berth.mode === "basic" ? (berth.realm ?? "Berth") : "Berth token service";
@@ -151,6 +158,7 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
     policy,
     management: new AccessManagement(metadata, policy, berth.defaultvisibility),
     testLogin,
-    close: async () => undefined,
+    ...(ldapSync ? { ldapSync } : {}),
+    close: async () => ldapSync?.stop(),
   };
 }

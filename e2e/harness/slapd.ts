@@ -1,0 +1,118 @@
+/**
+ * A real OpenLDAP server (Debian's slapd) for one test file: a temp folder with a slapd.conf
+ * (mdb backend, core/cosine/nis/inetorgperson schemas), the test's tree loaded with slapadd,
+ * listening on ldap://127.0.0.1:<free port>. Passwords in the tree are given in clear and
+ * stored as {SSHA}. stop() kills it and removes the folder.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "ldapts";
+import { freePort, requireProgram, tempDir } from "./servers.js";
+
+const SLAPD = "/usr/sbin/slapd";
+const SLAPADD = "/usr/sbin/slapadd";
+
+export interface Slapd {
+  url: string;
+  suffix: string;
+  rootDn: string;
+  rootPassword: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface SlapdOptions {
+  /** e.g. "dc=berth,dc=test" */
+  suffix: string;
+  /** LDIF of the tree below the suffix entry (which the harness adds). */
+  ldif: string;
+}
+
+/** {SSHA} as slappasswd makes it: base64(sha1(password + salt) + salt). */
+export function sshaPassword(password: string): string {
+  const salt = randomBytes(8);
+  return `{SSHA}${Buffer.concat([createHash("sha1").update(password).update(salt).digest(), salt]).toString("base64")}`;
+}
+
+function config(dir: string, suffix: string, rootDn: string, rootPassword: string): string {
+  return [
+    "include /etc/ldap/schema/core.schema",
+    "include /etc/ldap/schema/cosine.schema",
+    "include /etc/ldap/schema/nis.schema",
+    "include /etc/ldap/schema/inetorgperson.schema",
+    `pidfile ${join(dir, "slapd.pid")}`,
+    `argsfile ${join(dir, "slapd.args")}`,
+    "modulepath /usr/lib/ldap",
+    "moduleload back_mdb",
+    "database mdb",
+    "maxsize 16777216",
+    `suffix "${suffix}"`,
+    `rootdn "${rootDn}"`,
+    `rootpw ${sshaPassword(rootPassword)}`,
+    `directory ${join(dir, "data")}`,
+    "access to attrs=userPassword by self write by anonymous auth by * none",
+    "access to * by users read by * none",
+    "",
+  ].join("\n");
+}
+
+async function waitForBind(url: string, rootDn: string, rootPassword: string, exited: () => boolean, logFile: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`slapd exited before it was ready:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+    const client = new Client({ url, timeout: 1000, connectTimeout: 1000 });
+    try {
+      await client.bind(rootDn, rootPassword);
+      await client.unbind();
+      return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`slapd at ${url} not ready: ${last}`);
+}
+
+export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
+  requireProgram(SLAPD, "slapd");
+  requireProgram(SLAPADD, "slapd");
+  const dir = tempDir("slapd");
+  mkdirSync(join(dir, "data"));
+  const rootDn = `cn=admin,${options.suffix}`;
+  const rootPassword = randomBytes(12).toString("hex");
+  const conf = join(dir, "slapd.conf");
+  writeFileSync(conf, config(dir, options.suffix, rootDn, rootPassword));
+  const top = /^dc=([^,]+)/.exec(options.suffix)?.[1] ?? "test";
+  writeFileSync(join(dir, "tree.ldif"), `dn: ${options.suffix}\nobjectClass: dcObject\nobjectClass: organization\ndc: ${top}\no: ${top}\n\n${options.ldif}`);
+  execFileSync(SLAPADD, ["-f", conf, "-l", join(dir, "tree.ldif")], { stdio: ["ignore", "pipe", "pipe"] });
+
+  const port = await freePort();
+  const url = `ldap://127.0.0.1:${port}`;
+  const logFile = join(dir, "slapd.log");
+  const log = createWriteStream(logFile);
+  // -d keeps it in the foreground (a child we can stop); "stats" logs connections and operations.
+  const child = spawn(SLAPD, ["-f", conf, "-h", `${url}/`, "-d", "stats"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    log.end();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForBind(url, rootDn, rootPassword, () => child.exitCode !== null, logFile);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, suffix: options.suffix, rootDn, rootPassword, logFile, stop };
+}
