@@ -3,7 +3,8 @@
  * token service: gordon (admin) is created with the CLI, everything else through the
  * management API; then `docker login`, push and pull as each user. orca pushes
  * engineering/barca; moby pulls it but cannot push it; ahab pushes and pulls
- * engineering/madrid but can neither pull nor see barca.
+ * engineering/madrid but can neither pull nor see barca. A CI robot token pushes to its
+ * namespace only and stops working when revoked.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -157,10 +158,32 @@ describe("the DTR lab with docker", () => {
     expect(api.status).toBe(404);
   });
 
+  it("a CI robot token logs docker in, pushes to its namespace only, and stops working once revoked", async () => {
+    const { dockerd, berth } = ready();
+    const created = await fetch(`${berth.url}/api/v0/robots`, {
+      method: "POST",
+      headers: { authorization: basic("gordon"), "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci", scope: { kind: "namespace", name: "engineering" }, access: "push" }),
+    });
+    expect(created.status).toBe(201);
+    const { robot, secret } = (await created.json()) as { robot: { login: string }; secret: string };
+    expect(await dockerd.docker(["login", "-u", robot.login, "-p", secret, berth.host])).toMatch(/Login Succeeded/);
+    const image = await buildImage(dockerd, { tag: "lab/ci:src", layerSizes: [5000] });
+    const ref = `${berth.host}/engineering/ci-build:1`;
+    await dockerd.docker(["tag", image.id, ref]);
+    await pushImage(dockerd, ref);
+    await dockerd.docker(["tag", image.id, `${berth.host}/ahab/sandbox:ci`]);
+    await expect(pushImage(dockerd, `${berth.host}/ahab/sandbox:ci`)).rejects.toThrow(/denied|unauthorized|authentication required/i);
+    const revoked = await fetch(`${berth.url}/api/v0/robots/ci`, { method: "DELETE", headers: { authorization: basic("gordon") } });
+    expect(revoked.status).toBe(200);
+    await removeAllImages(dockerd);
+    await expect(dockerd.docker(["pull", ref])).rejects.toThrow(/denied|unauthorized|authentication required|log in again/i);
+  });
+
   it("gordon sees both repositories; the admin actions are in the audit log", async () => {
     const { berth } = ready();
     const catalog = await fetch(`${berth.url}/v2/_catalog`, { headers: { authorization: `Bearer ${await token("gordon", "registry:catalog:*")}` } });
-    expect(await catalog.json()).toEqual({ repositories: ["engineering/barca", "engineering/madrid"] });
+    expect(await catalog.json()).toEqual({ repositories: ["engineering/barca", "engineering/ci-build", "engineering/madrid"] });
     const audit = await fetch(`${berth.url}/api/v0/audit?n=1000`, { headers: { authorization: basic("gordon") } });
     const entries = ((await audit.json()) as { entries: { actor: string; action: string; target: string }[] }).entries;
     expect(entries).toEqual(
