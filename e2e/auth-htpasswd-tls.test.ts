@@ -53,7 +53,7 @@ beforeAll(async () => {
   );
   berth = await startBerth({
     listenHost: ip,
-    tls: { certificate: pki.serverCert, key: pki.serverKey, ca: pki.caCert },
+    tls: { certificate: pki.serverCert, key: pki.serverKey, probe: { ca: pki.caCert } },
     env: { REGISTRY_AUTH_HTPASSWD_REALM: REALM, REGISTRY_AUTH_HTPASSWD_PATH: htpasswdPath, REGISTRY_LOG_LEVEL: "info" },
   });
   untrust = trustInDocker(berth.host, pki.caCert);

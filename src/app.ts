@@ -9,6 +9,7 @@ import { deletedRouter } from "./admin/deleted.js";
 import { gcRouter } from "./admin/gc.js";
 import type { Logger } from "pino";
 import { managementApi } from "./admin/router.js";
+import { clientCertificateCheck } from "./auth/client-certificate.js";
 import { openAccess } from "./auth/controller.js";
 import { requireAdmin, requireRegistryAccess } from "./auth/middleware.js";
 import type { AccessControl } from "./auth/setup.js";
@@ -54,6 +55,7 @@ export function createApp({ config, registry, logger, access, metrics, health, n
     next();
   });
   if (!config.log.accesslog.disabled) app.use(accessLog(logger));
+  if (config.http.tls && config.http.tls.clientcas.length > 0) app.use(clientCertificateCheck(config.http.tls));
   if (health) app.use(probeRouter(health));
 
   const prefix = config.http.prefix.replace(/\/+$/, "");

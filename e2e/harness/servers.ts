@@ -33,8 +33,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Address to listen on (127.0.0.1 by default). */
   listenHost?: string;
-  /** Serve HTTPS with this certificate; the readiness probe trusts `ca` (and presents `cert`/`key` for mutual TLS). */
-  tls?: TlsClientOptions & { certificate: string; key: string };
+  /** Serve HTTPS with this certificate and key; the readiness probe connects as `probe` says (CA, client certificate). */
+  tls?: { certificate: string; key: string; probe: TlsClientOptions };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -137,7 +137,7 @@ export async function startBerth(options: StartOptions = {}): Promise<RunningReg
   };
   return launch("berth", process.execPath, [main, "serve"], env, root, port, workDir, {
     listenHost: options.listenHost ?? "127.0.0.1",
-    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.tls ? { tls: options.tls.probe } : {}),
   });
 }
 
