@@ -178,6 +178,7 @@ describe("online garbage collection under load", () => {
     }
     const storage = verifyAllBlobs(berth.root);
     console.log(`gc stress: ${JSON.stringify({ seconds: SECONDS, ...stats, tagsChecked: checked, blobsInStorage: storage.count })}`);
+    if (failures.length > 0) console.log(`gc stress failures:\n${failures.slice(0, 20).join("\n")}`);
     expect(failures).toEqual([]);
     expect(storage.bad).toEqual([]);
     expect(stats.runs).toBeGreaterThan(3);

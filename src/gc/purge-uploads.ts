@@ -24,7 +24,14 @@ export async function purgeUploads(driver: StorageDriver, olderThanMs: number, d
         started = startedAtMs((await driver.getContent(paths.uploadStartedAt(repository.name, uuid))).toString());
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        // No startedat: a broken session; treat it as old.
+        // No startedat: a session being created right now, or a broken one. Judge it by its
+        // folder's age, so a purge running beside `serve` never removes an upload in the making.
+        try {
+          started = (await driver.stat(paths.uploadDir(repository.name, uuid))).modTime.getTime();
+        } catch (statError) {
+          if (isNotFound(statError)) continue;
+          throw statError;
+        }
       }
       if (now - started < olderThanMs) continue;
       summary.purged.push(`${repository.name}/${uuid}`);
