@@ -54,9 +54,10 @@ export function createApp({ config, registry, logger, access, metrics, health, n
     for (const [name, values] of configuredHeaders) res.setHeader(name, values);
     next();
   });
+  // Probes before the access log: a HEALTHCHECK every few seconds is not worth a log line.
+  if (health) app.use(probeRouter(health));
   if (!config.log.accesslog.disabled) app.use(accessLog(logger));
   if (config.http.tls && config.http.tls.clientcas.length > 0) app.use(clientCertificateCheck(config.http.tls));
-  if (health) app.use(probeRouter(health));
 
   const prefix = config.http.prefix.replace(/\/+$/, "");
   const controller = access?.controller ?? openAccess;
