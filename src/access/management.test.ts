@@ -5,9 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../auth/passwords.js";
 import { basicAuth, securedRegistry } from "../auth/testing.js";
 import type { SqliteMetadataStore } from "../metadata/sqlite.js";
+import { pushImage } from "../test-support.js";
 import { LAB_USERS, labCalls } from "./lab-fixture.js";
 
 let app: Express;
+let open: Express;
 let metadata: SqliteMetadataStore;
 
 const as = (user: string) => basicAuth(user, LAB_USERS[user]?.password ?? `${user}-password`);
@@ -18,7 +20,7 @@ async function call(user: string, method: "get" | "post" | "put" | "patch" | "de
 }
 
 beforeAll(async () => {
-  ({ app, metadata } = await securedRegistry({ REGISTRY_AUTH_BERTH_MODE: "basic" }));
+  ({ app, open, metadata } = await securedRegistry({ REGISTRY_AUTH_BERTH_MODE: "basic" }));
   await metadata.access.createUser({
     name: "gordon", passwordHash: await hashPassword("gordon-password"), role: "admin", source: "managed", fullName: "", active: true, createdAt: "",
   });
@@ -103,6 +105,14 @@ describe("the management API's permissions", () => {
     expect(ok.body).toEqual({ accountInfo: { name: "moby", isAdmin: false, isReadOnly: true, isReadWrite: false, isAnonymous: false } });
     expect((await call("gordon", "post", "/auth/test-login", { username: "moby", password: "wrong-password" })).status).toBe(401);
     expect((await call("orca", "post", "/auth/test-login", { username: "moby", password: "x" })).status).toBe(403);
+  });
+
+  it("leaves deleting a repository to the trash, for administrators", async () => {
+    await pushImage(open, "engineering/doomed", "latest");
+    expect((await call("ahab", "delete", "/repositories/engineering/doomed")).status).toBe(403);
+    const deleted = await call("gordon", "delete", "/repositories/engineering/doomed");
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(202);
+    expect((await call("gordon", "get", "/repositories/engineering/doomed")).status).toBe(404);
   });
 
   it("switches create-on-push at runtime", async () => {

@@ -14,7 +14,6 @@ import { Router, type Request, type Response } from "express";
 import { invalid } from "../access/errors.js";
 import type { AccessManagement } from "../access/management.js";
 import type { GrantLevel, Visibility } from "../metadata/access-records.js";
-import { RegistryError } from "../registry/errors.js";
 import { caller, jsonBody, optionalString, pageOf, requiredString } from "./request.js";
 
 type Route = (req: Request, res: Response, match: RegExpExecArray) => Promise<void>;
@@ -96,10 +95,8 @@ export function repositoriesRouter(management: AccessManagement): Router {
       const match = pattern.exec(req.path);
       if (!match) continue;
       const route = methods[req.method];
-      if (!route) {
-        res.setHeader("Allow", Object.keys(methods).join(", "));
-        throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405);
-      }
+      // Other methods belong to other routers (DELETE of a repository: the trash, src/admin/deleted.ts).
+      if (!route) break;
       await route(req, res, match);
       return;
     }
