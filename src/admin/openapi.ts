@@ -2,6 +2,8 @@
  * The OpenAPI 3 document of the management API, served at /api/v0/openapi.json. Written by
  * hand beside the routes; a test checks that every route is documented and nothing else is.
  */
+import { GC_PATHS, GC_SCHEMAS } from "./gc-openapi.js";
+
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -276,6 +278,10 @@ const paths: Record<string, Record<string, Schema>> = {
     },
   },
 };
+
+// Soft deletes and garbage collection (issue 5), documented beside their routes.
+for (const [path, methods] of Object.entries(GC_PATHS)) paths[path] = { ...paths[path], ...methods };
+Object.assign(schemas, GC_SCHEMAS);
 
 export function openApiDocument(serverUrl: string): Schema {
   return {
