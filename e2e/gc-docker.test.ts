@@ -133,7 +133,7 @@ describe("soft delete and garbage collection with docker", () => {
     const junk: string[] = [];
     const old = new Date(Date.now() - 3_600_000);
     const v2 = join(berth.root, "docker", "registry", "v2");
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 5000; i++) {
       const body = randomBytes(64);
       const hex = createHash("sha256").update(body).digest("hex");
       const data = join(v2, "blobs", "sha256", hex.slice(0, 2), hex, "data");
@@ -177,9 +177,18 @@ describe("soft delete and garbage collection with docker", () => {
     expect(interrupted?.error).toMatch(/interrupted/);
   });
 
-  it("registry:2.8 serves the remaining images from the same storage, and its own garbage-collect finds nothing more", async () => {
+  it("registry:2.8 serves the remaining images from the same storage, sees no soft-deleted tag, and its own garbage-collect finds nothing more", async () => {
     const { dockerd, berth } = ready();
     requireProgram("/usr/bin/docker-registry", "docker-registry");
+    // A tag soft-deleted and not collected yet must stay invisible to registry:2 too.
+    const kept = await fetch(`${berth.url}/v2/gc/app/manifests/kept`, { headers: { accept: MANIFEST_TYPES } });
+    const put = await fetch(`${berth.url}/v2/gc/app/manifests/hidden`, {
+      method: "PUT",
+      headers: { "content-type": kept.headers.get("content-type") ?? "" },
+      body: Buffer.from(await kept.arrayBuffer()),
+    });
+    expect(put.status).toBe(201);
+    expect((await fetch(`${berth.url}/v2/gc/app/manifests/hidden`, { method: "DELETE" })).status).toBe(202);
     await berth.stop();
     const dir = tempDir("gc-registry2");
     const config = join(dir, "config.yml");
@@ -190,6 +199,8 @@ describe("soft delete and garbage collection with docker", () => {
     expect(output).toMatch(/0 blobs and 0 manifests eligible for deletion/);
 
     reference = await startReference({ root: berth.root });
+    expect(await (await fetch(`${reference.url}/v2/gc/app/tags/list`)).json()).toEqual({ name: "gc/app", tags: ["kept"] });
+    expect((await fetch(`${reference.url}/v2/gc/app/manifests/hidden`, { headers: { accept: MANIFEST_TYPES } })).status).toBe(404);
     await removeAllImages(dockerd);
     for (const [name, image] of [["gc/app:kept", images.kept], ["gc/other:base", images.base]] as const) {
       const ref = `${reference.host}/${name}`;
