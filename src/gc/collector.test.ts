@@ -11,7 +11,6 @@ import { SqliteMetadataStore } from "../metadata/sqlite.js";
 import * as paths from "../registry/paths.js";
 import { checkDigest } from "../registry/reference.js";
 import { Registry } from "../registry/registry.js";
-import { startedAtNow } from "../registry/uploads.js";
 import { pushBlob, sha256 } from "../test-support.js";
 import { GarbageCollector, GcBusyError } from "./collector.js";
 import { blobExists, collect, OCI_MANIFEST, pathExists, pushLayers, summaryOf } from "./gc-test-support.js";
@@ -231,6 +230,5 @@ describe("online safety", () => {
     await request(app).get(`/v2/up/blobs/uploads/${uuid}`).expect(404);
     await request(app).get(fresh.headers.location as string).expect(204);
     expect(await pathExists(driver, paths.layerLink("up", checkDigest(dangling)))).toBe(false);
-    expect(startedAtNow()).toMatch(/Z$/);
   });
 });

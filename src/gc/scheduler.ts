@@ -54,7 +54,12 @@ export class GcScheduler {
   async state(): Promise<ScheduleState> {
     const stored = await this.metadata.settings.get(SCHEDULE_SETTING);
     const expression = stored ?? this.config.gc.schedule;
-    const next = expression === "" ? null : nextRun(expression);
+    let next: Date | null = null;
+    try {
+      next = expression === "" ? null : nextRun(expression);
+    } catch {
+      // A stored expression this cron reader no longer takes: shown, never fired (see sync).
+    }
     return { schedule: expression, source: stored === null ? "config" : "api", configured: this.config.gc.schedule, nextRun: next?.toISOString() ?? null };
   }
 
@@ -84,6 +89,10 @@ export class GcScheduler {
     if (this.config.storage.maintenance.readonly.enabled) {
       // A collection deletes: not while the storage is read-only (the CLI still may).
       this.logger.warn({ schedule: expression }, "gc schedule not applied: storage.maintenance.readonly is on");
+      return;
+    }
+    if (cronProblem(expression)) {
+      this.logger.error({ schedule: expression }, "gc schedule not applied: not a valid cron expression");
       return;
     }
     this.job = schedule(expression, () => this.fire());
