@@ -65,6 +65,8 @@ export async function pathExists(driver: StorageDriver, path: string): Promise<b
 
 /** A collection with no grace period (everything written before it is old enough). */
 export async function collect(driver: StorageDriver, metadata: MetadataStore, options: Partial<CollectOptions> = {}): Promise<GcRun> {
+  // Grace 0 keeps what was written in the run's first millisecond: start strictly later.
+  await new Promise((resolve) => setTimeout(resolve, 3));
   const run = await new GarbageCollector(driver, metadata).collect({
     trigger: "cli",
     dryRun: false,

@@ -41,7 +41,8 @@
  * not arrived yet. And a claim expires after CLAIM_TTL_MS so a crashed collector cannot block
  * writers forever; the collector deletes only within CLAIM_USE_MS of claiming, so the argument
  * above assumes it is never stalled for CLAIM_TTL_MS − CLAIM_USE_MS (30 s) between its check
- * and its delete call.
+ * and its delete call. Release times and T must come from one clock: with SQLite every process
+ * is on one host; a database shared across hosts must stamp them with its own clock.
  */
 import type { StorageDriver } from "../../storage-drivers/driver.js";
 import type { MetadataStore } from "../metadata/store.js";
