@@ -56,8 +56,8 @@ describe("/api/v0/gc", () => {
     const { app, scheduler } = setup();
     schedulers.push(scheduler);
     await scheduler.start();
-    await pushLayers(app, "cron", "v1", ["a"]);
-    await request(app).delete("/v2/cron/manifests/v1").expect(202);
+    const image = await pushLayers(app, "cron", "v1", ["a"]);
+    await request(app).delete(`/v2/cron/manifests/${image.digest}`).expect(202);
     await request(app).put("/api/v0/gc/schedule").send({ schedule: "* * * * * *" }).expect(200);
     const deadline = Date.now() + 5_000;
     let runs: { trigger: string; state: string; summary: Record<string, number> | null }[] = [];
@@ -69,7 +69,7 @@ describe("/api/v0/gc", () => {
     await request(app).put("/api/v0/gc/schedule").send({ schedule: "" }).expect(200);
     const done = runs.find((run) => run.state === "succeeded");
     expect(done).toMatchObject({ trigger: "schedule" });
-    expect(done?.summary).toMatchObject({ trashPurged: 1, repositories: 1 });
+    expect(done?.summary).toMatchObject({ trashPurged: 1, blobsDeleted: 3 });
   });
 
   it("runs now, previews, and lists runs newest first", async () => {

@@ -122,8 +122,8 @@ export class GarbageCollector {
     // Records what the storage trash holds (even in a dry run: it only writes down what storage says).
     const imported = await trash.importOrphans();
     if (imported.length > 0) progress(`trash: ${imported.length} entries found in storage without a record: recorded`);
-    const purging = await this.purgeSet(run.id, markStartedAt, dryRun);
-    const purgingIds = new Set(purging.map((item) => item.id));
+    const candidates = await this.purgeSet(run.id, markStartedAt, dryRun);
+    const purgingIds = new Set(candidates.map((item) => item.id));
     // Roots from the records and from the storage trash itself, both read after the repositories.
     const trashRoots = async () => {
       const records = await this.metadata.deleted.list({ limit: Number.MAX_SAFE_INTEGER });
@@ -135,6 +135,16 @@ export class GarbageCollector {
 
     const marked = await mark(this.driver, { deleteUntagged: options.deleteUntagged, trashRoots, progress });
     const markMs = Date.now() - markStartedAt;
+    // An entry whose manifests all stay (other tags or revisions keep them) loses nothing in this
+    // run: it stays restorable. The others are purged: their content goes now.
+    const purging: DeletedItem[] = [];
+    for (const item of candidates) {
+      if (item.manifests.length > 0 && item.manifests.every((digest) => marked.marked.has(digest))) {
+        if (!dryRun) await this.metadata.deleted.transition(item.id, ["purging"], "deleted", { gcRun: null });
+      } else {
+        purging.push(item);
+      }
+    }
 
     const sweepStarted = Date.now();
     const sweepOptions: SweepOptions = { runId: run.id, markStartedAt, graceMs: options.graceMs, dryRun, progress };

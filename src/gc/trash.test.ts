@@ -23,6 +23,7 @@ interface Listed {
   state: string;
   restorable: boolean;
   changedAt: string | null;
+  gcRun: number | null;
 }
 
 async function deletedItems(app: Parameters<typeof request>[0], query = ""): Promise<Listed[]> {
@@ -136,6 +137,26 @@ describe("soft deletes", () => {
     await request(app).post(`/api/v0/deleted/${item?.id}/restore`).expect(200);
     const pulled = await request(app).get("/v2/lost/manifests/v1").set("Accept", OCI_MANIFEST).expect(200);
     expect(pulled.headers["docker-content-digest"]).toBe(image.digest);
+  });
+
+  it("a deleted tag whose manifest stays (another tag, or an untagged revision) stays restorable after a collection", async () => {
+    const { app, driver, metadata } = testRegistry();
+    const image = await pushLayers(app, "kept", "v1", [`layer-${Math.random()}`]);
+    await request(app).put("/v2/kept/manifests/v2").set("Content-Type", OCI_MANIFEST).send(image.manifest).expect(201);
+    await request(app).delete("/v2/kept/manifests/v1").expect(202);
+    const run = await collect(driver, metadata);
+    expect(run.summary).toMatchObject({ trashPurged: 0, blobsDeleted: 0 });
+    const [item] = await deletedItems(app);
+    expect(item).toMatchObject({ state: "deleted", restorable: true, gcRun: null });
+    await request(app).post(`/api/v0/deleted/${item?.id}/restore`).expect(200);
+    expect((await request(app).get("/v2/kept/tags/list").expect(200)).body.tags).toEqual(["v1", "v2"]);
+
+    // With deleteUntagged the manifest of a deleted only tag goes, and the tag with it.
+    await request(app).delete("/v2/kept/manifests/v1").expect(202);
+    await request(app).delete("/v2/kept/manifests/v2").expect(202);
+    const untagged = await collect(driver, metadata, { deleteUntagged: true });
+    expect(untagged.summary).toMatchObject({ trashPurged: 2, manifestsDeleted: 1, blobsDeleted: 3 });
+    expect((await deletedItems(app, "?state=purged")).length).toBe(2);
   });
 
   it("honours storage.delete.enabled: no soft delete without it", async () => {

@@ -51,7 +51,7 @@ export interface DeletedRecords {
   get(id: string): Promise<DeletedItem | null>;
   list(filter: DeletedFilter): Promise<DeletedItem[]>;
   /** Compare-and-set: moves the item to `to` only when its state is one of `from`; true when it did. */
-  transition(id: string, from: DeletedState[], to: DeletedState, changes?: { restoredBy?: string; gcRun?: number }): Promise<boolean>;
+  transition(id: string, from: DeletedState[], to: DeletedState, changes?: { restoredBy?: string; gcRun?: number | null }): Promise<boolean>;
   /** Marks every item deleted before `before` and still "deleted" as "purging" by the run; returns them. */
   claimForPurge(runId: number, before: number): Promise<DeletedItem[]>;
   /** Items a crashed run left "purging" (any run but this one). */

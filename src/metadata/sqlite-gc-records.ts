@@ -90,13 +90,15 @@ export class SqliteDeletedRecords implements DeletedRecords {
     return (this.db.prepare(sql).all(...values, filter.limit) as DeletedRow[]).map(toItem);
   }
 
-  async transition(id: string, from: DeletedState[], to: DeletedState, changes: { restoredBy?: string; gcRun?: number } = {}): Promise<boolean> {
+  async transition(id: string, from: DeletedState[], to: DeletedState, changes: { restoredBy?: string; gcRun?: number | null } = {}): Promise<boolean> {
+    const keepRun = changes.gcRun === undefined ? 1 : 0;
     const result = this.db
       .prepare(
-        `UPDATE deleted_items SET state = ?, changed_at = ?, restored_by = COALESCE(?, restored_by), gc_run = COALESCE(?, gc_run)
+        `UPDATE deleted_items SET state = ?, changed_at = ?, restored_by = COALESCE(?, restored_by),
+           gc_run = CASE WHEN ? = 1 THEN gc_run ELSE ? END
          WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})`,
       )
-      .run(to, Date.now(), changes.restoredBy ?? null, changes.gcRun ?? null, id, ...from);
+      .run(to, Date.now(), changes.restoredBy ?? null, keepRun, changes.gcRun ?? null, id, ...from);
     return result.changes === 1;
   }
 
