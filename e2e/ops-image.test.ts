@@ -7,9 +7,9 @@
  * HEALTHCHECK, the unprivileged user, and a clean stop.
  */
 import bcrypt from "bcryptjs";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { debianBaseImages, type DebianBases } from "./harness/debian-base.js";
 import { DOCKER, startDockerd, type Dockerd } from "./harness/dockerd.js";
@@ -72,26 +72,10 @@ beforeAll(async () => {
   );
 });
 
-/**
- * dockerd can leave its host-network namespace mounted under its exec root after running
- * containers with --network host; the harness's stop() then cannot remove the folder.
- */
-async function stopDockerd(daemon: Dockerd): Promise<void> {
-  try {
-    await daemon.stop();
-  } catch (error) {
-    const base = dirname(daemon.logFile);
-    const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((line) => line.split(" ")[1] ?? "");
-    for (const mount of mounts.filter((path) => path.startsWith(`${base}/`)).reverse()) execFileSync("umount", ["-l", mount]);
-    rmSync(base, { recursive: true, force: true });
-    if (existsSync(base)) throw error;
-  }
-}
-
 afterAll(async () => {
   process.stderr.write(`ops-image timings (s, bases ${bases?.cached ? "from cache" : "made"}): ${JSON.stringify(timings)}\n`);
   for (const cleanup of cleanups.reverse()) await cleanup();
-  if (dockerd) await stopDockerd(dockerd);
+  if (dockerd) await dockerd.stop();
 });
 
 describe("Berth's Docker image", () => {

@@ -4,7 +4,7 @@
  * Needs root and Debian's docker.io (dockerd, /usr/bin/docker). stop() kills it and removes
  * every folder it used.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./run.js";
@@ -101,6 +101,7 @@ export async function startDockerd(readyTimeoutMs = 60_000): Promise<Dockerd> {
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) process.kill(pid, "SIGKILL");
     }
     log.end();
+    unmountBelow(base);
     rmSync(base, { recursive: true, force: true, maxRetries: 3 });
   };
 
@@ -123,4 +124,15 @@ export async function startDockerd(readyTimeoutMs = 60_000): Promise<Dockerd> {
   const message = tail(logFile);
   await stop();
   throw new Error(`dockerd not ready after ${readyTimeoutMs} ms: ${lastError}\n${message}`);
+}
+
+/**
+ * dockerd can leave its host-network namespace mounted under its exec root after running
+ * containers with --network host; such mounts would make the folder impossible to remove.
+ */
+function unmountBelow(base: string): void {
+  const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((line) => line.split(" ")[1] ?? "");
+  for (const mount of mounts.filter((path) => path.startsWith(`${base}/`)).reverse()) {
+    execFileSync("umount", ["-l", mount]);
+  }
 }
