@@ -92,7 +92,12 @@ async function serve(configPath: string | undefined): Promise<void> {
   const access = await createAccessControl({ config, metadata, logger });
   const operations = await startOperations(runtime);
   const registry = new Registry(driver, metadata, operations.notifier);
-  const gcScheduler = new GcScheduler(new GarbageCollector(driver, metadata), metadata, config, logger);
+  const gcScheduler = new GcScheduler(
+    new GarbageCollector(driver, metadata, (run) => operations.metrics.gcRuns.inc({ outcome: run.state })),
+    metadata,
+    config,
+    logger,
+  );
   await gcScheduler.start();
   const app = createApp({ config, registry, logger, access, metrics: operations.metrics, health: operations.health, notifications: operations.dispatcher, gcScheduler });
   const server = createHttpServer(config.http, app, logger);

@@ -75,7 +75,8 @@ function graceOf(input: Record<string, unknown>, fallback: number): number {
 
 export function gcRouter({ registry, config, scheduler }: GcApiDependencies): Router {
   const router = Router();
-  const collector = new GarbageCollector(registry.driver, registry.metadata);
+  // The serving process's collector (counted in metrics); a standalone one where there is no scheduler.
+  const collector = scheduler?.collector ?? new GarbageCollector(registry.driver, registry.metadata);
   router.use("/gc", express.json({ limit: "16kb" }));
 
   const requireScheduler = (): GcScheduler => {

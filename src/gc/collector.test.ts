@@ -231,4 +231,12 @@ describe("online safety", () => {
     await request(app).get(fresh.headers.location as string).expect(204);
     expect(await pathExists(driver, paths.layerLink("up", checkDigest(dangling)))).toBe(false);
   });
+
+  it("tells its owner about every run that ended, with the run's state", async () => {
+    const { driver, metadata } = fixture("inmemory");
+    const ended: string[] = [];
+    const collector = new GarbageCollector(driver, metadata, (run) => ended.push(`${run.id}:${run.state}`));
+    const run = await collector.collect({ trigger: "api", dryRun: true, deleteUntagged: false, graceMs: 0, uploadAgeMs: 3_600_000 });
+    expect(ended).toEqual([`${run.id}:succeeded`]);
+  });
 });

@@ -76,6 +76,8 @@ export class GarbageCollector {
   constructor(
     private readonly driver: StorageDriver,
     private readonly metadata: MetadataStore,
+    /** Told about every run that ended (for metrics). */
+    private readonly onRunEnded: (run: GcRun) => void = () => undefined,
   ) {}
 
   /** Records and starts a run; resolves with the started run and a promise of its end. */
@@ -108,7 +110,9 @@ export class GarbageCollector {
     } finally {
       clearInterval(heartbeat);
     }
-    return (await this.metadata.gcRuns.get(run.id)) ?? run;
+    const ended = (await this.metadata.gcRuns.get(run.id)) ?? run;
+    this.onRunEnded(ended);
+    return ended;
   }
 
   private async phases(run: GcRun, options: CollectOptions, progress: (line: string) => void): Promise<GcSummary> {

@@ -32,7 +32,7 @@ export class GcScheduler {
   private resync: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly collector: GarbageCollector,
+    readonly collector: GarbageCollector,
     private readonly metadata: MetadataStore,
     private readonly config: Config,
     private readonly logger: Logger,
