@@ -58,7 +58,7 @@ class Client {
     if (start.status !== 202) throw new Error(`POST upload: ${start.status} ${await start.text()}`);
     const location = new URL(start.headers.get("location") ?? "", this.url);
     location.searchParams.set("digest", digest);
-    const put = await fetch(location, { method: "PUT", body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength), headers: { "content-type": "application/octet-stream" } });
+    const put = await fetch(location, { method: "PUT", body: Uint8Array.from(body), headers: { "content-type": "application/octet-stream" } });
     if (put.status !== 201) throw new Error(`PUT upload: ${put.status} ${await put.text()}`);
   }
 
