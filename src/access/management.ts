@@ -31,6 +31,7 @@ import { conflict, forbidden, invalid, notFound } from "./errors.js";
 import { filteredPage } from "./filtered-page.js";
 import { isAccountName, namespaceOf } from "./namespace.js";
 import type { AccessPolicy } from "./policy.js";
+import { repositoryPresent, unrestoredDelete } from "./presence.js";
 
 export const ROLES: readonly GlobalRole[] = ["none", "read-only", "read-write", "admin"];
 export const GRANT_LEVELS: readonly GrantLevel[] = ["read-only", "read-write", "admin"];
@@ -193,7 +194,7 @@ export class AccessManagement {
   private async requireRepository(actor: Authorization, name: string): Promise<RepositoryView> {
     checkName(name);
     const settings = await this.records.getRepository(name);
-    const exists = settings !== null || (await this.metadata.repositoryExists(name));
+    const exists = await repositoryPresent(this.metadata, name, settings);
     if (!exists || !(await actor.may(name, "pull"))) throw notFound(`repository ${JSON.stringify(name)}`);
     return this.view(name, settings);
   }
@@ -368,7 +369,7 @@ export class AccessManagement {
 
   // Repositories and grants
 
-  /** Repositories the caller may pull: stored ones and those with settings only, in name order. */
+  /** Repositories the caller may pull: stored ones and those with settings only (not soft-deleted), in name order. */
   async listRepositories(actor: Authorization, page: { limit: number; after?: string }, namespace?: string): Promise<RepositoryView[]> {
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
     const source = async (p: { limit: number; after?: string }): Promise<string[]> => {
@@ -378,7 +379,8 @@ export class AccessManagement {
       ]);
       return [...new Set([...stored, ...configured])].sort().slice(0, p.limit);
     };
-    const keep = async (name: string) => (prefix === undefined || name.startsWith(prefix)) && actor.may(name, "pull");
+    const keep = async (name: string) =>
+      (prefix === undefined || name.startsWith(prefix)) && (await repositoryPresent(this.metadata, name, await this.records.getRepository(name))) && actor.may(name, "pull");
     const names = await filteredPage(source, keep, page);
     return Promise.all(names.map(async (name) => this.view(name, await this.records.getRepository(name))));
   }
@@ -398,9 +400,19 @@ export class AccessManagement {
       description: input.description === undefined ? "" : checkText(input.description, "description"),
       createdAt: new Date().toISOString(),
     };
-    if ((await this.metadata.repositoryExists(input.name)) || !(await this.records.createRepository(settings))) {
-      throw conflict(`repository ${input.name} exists`);
+    if (await this.metadata.repositoryExists(input.name)) throw conflict(`repository ${input.name} exists`);
+    const deleted = await unrestoredDelete(this.metadata, input.name);
+    if (deleted?.state === "purged") {
+      // Collected for good: the old settings and grants went with it.
+      await this.records.deleteRepository(input.name);
+    } else if (deleted) {
+      const state =
+        deleted.state === "purging"
+          ? "is being removed by garbage collection; create it anew once that has finished"
+          : `was deleted and can still be restored (deleted item ${deleted.id}); restore it, or create it anew once garbage collection has removed it`;
+      throw conflict(`repository ${input.name} ${state}`);
     }
+    if (!(await this.records.createRepository(settings))) throw conflict(`repository ${input.name} exists`);
     await this.audit(actor, "repository.create", input.name, { visibility: settings.visibility });
     return this.view(input.name, settings);
   }

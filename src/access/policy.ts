@@ -8,6 +8,7 @@ import type { AccessRecords, Visibility } from "../metadata/access-records.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { ALL_ACTIONS, decide, type Action, type ModelSettings, type RepositoryFacts, type Subject } from "./decide.js";
 import { namespaceOf } from "./namespace.js";
+import { repositoryPresent } from "./presence.js";
 
 /** The runtime setting (management API) that wins over the config file's auth.berth.createonpush. */
 export const CREATE_ON_PUSH_SETTING = "access.createonpush";
@@ -51,7 +52,7 @@ export class AccessPolicy {
 
   async facts(repository: string): Promise<RepositoryFacts> {
     const settings = await this.records.getRepository(repository);
-    const exists = settings !== null || (await this.metadata.repositoryExists(repository));
+    const exists = await repositoryPresent(this.metadata, repository, settings);
     const owner = namespaceOf(repository);
     let kind: RepositoryFacts["namespace"]["kind"] = "none";
     if (owner !== null) {
@@ -97,6 +98,6 @@ export class AccessPolicy {
   }
 
   private async exists(repository: string): Promise<boolean> {
-    return (await this.records.getRepository(repository)) !== null || (await this.metadata.repositoryExists(repository));
+    return repositoryPresent(this.metadata, repository, await this.records.getRepository(repository));
   }
 }
