@@ -2,14 +2,15 @@
  * LDAP users against a real Debian slapd: login = search as the search user + bind as the
  * user; the admin group gives the admin role; teams linked to a group get its members on
  * sync (and lose those who leave); wrong, empty and unknown credentials are refused; group
- * membership by member DNs as well as memberUid.
+ * membership by member DNs as well as memberUid, and by the users' memberOf (slapd's memberof
+ * overlay keeps it as groups change, as Active Directory does).
  */
 import { Attribute, Change, Client } from "ldapts";
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LdapDirectory } from "../src/auth/ldap.js";
 import { loadConfig } from "../src/config/index.js";
-import { startSlapd, sshaPassword, type Slapd } from "./harness/slapd.js";
+import { addEntry, startSlapd, sshaPassword, type Slapd } from "./harness/slapd.js";
 import { startBerth, type RunningRegistry } from "./harness/servers.js";
 
 const SUFFIX = "dc=berth,dc=test";
@@ -38,14 +39,14 @@ const TREE = [
 let slapd: Slapd | undefined;
 let berth: RunningRegistry | undefined;
 
-function ldapEnv(url: string, memberAttribute = "memberUid"): Record<string, string> {
+function ldapEnv(url: string, memberAttribute = "memberUid", adminGroup = `cn=registry-admins,${GROUPS}`): Record<string, string> {
   return {
     REGISTRY_LDAP_URL: url,
     REGISTRY_LDAP_BINDDN: SEARCH_DN,
     REGISTRY_LDAP_BINDPASSWORD: "search-secret",
     REGISTRY_LDAP_USERBASEDN: PEOPLE,
     REGISTRY_LDAP_USERFILTER: "(objectClass=inetOrgPerson)",
-    REGISTRY_LDAP_ADMINGROUPDN: `cn=registry-admins,${GROUPS}`,
+    REGISTRY_LDAP_ADMINGROUPDN: adminGroup,
     REGISTRY_LDAP_GROUPMEMBERATTRIBUTE: memberAttribute,
     REGISTRY_LDAP_SYNCINTERVAL: "1h",
   };
@@ -58,8 +59,8 @@ function ready(): { slapd: Slapd; berth: RunningRegistry } {
 
 const basic = (user: string, password = `${user}-secret`) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-async function api(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ready().berth.url}/api/v0${path}`, {
+async function api(user: string, method: string, path: string, body?: unknown, registry = ready().berth): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${registry.url}/api/v0${path}`, {
     method,
     headers: { authorization: basic(user), "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -69,8 +70,8 @@ async function api(user: string, method: string, path: string, body?: unknown): 
 }
 
 /** The scope Berth's token service grants the user (null when the login fails). */
-async function granted(user: string, scope: string, password = `${user}-secret`): Promise<string | null> {
-  const res = await fetch(`${ready().berth.url}/auth/token?service=berth&scope=${encodeURIComponent(scope)}`, { headers: { authorization: basic(user, password) } });
+async function granted(user: string, scope: string, password = `${user}-secret`, registry = ready().berth): Promise<string | null> {
+  const res = await fetch(`${registry.url}/auth/token?service=berth&scope=${encodeURIComponent(scope)}`, { headers: { authorization: basic(user, password) } });
   if (res.status === 401) return null;
   expect(res.status).toBe(200);
   return ((await res.json()) as { scope: string }).scope;
@@ -88,7 +89,7 @@ async function asRoot(work: (client: Client) => Promise<void>): Promise<void> {
 }
 
 beforeAll(async () => {
-  slapd = await startSlapd({ suffix: SUFFIX, ldif: TREE });
+  slapd = await startSlapd({ suffix: SUFFIX, ldif: TREE, memberOf: true });
   berth = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_LOG_LEVEL: "info", ...ldapEnv(slapd.url) } });
 });
 
@@ -153,6 +154,80 @@ describe("LDAP users against slapd", () => {
     expect(stubb && (await directory.isMember(`cn=mates,${GROUPS}`, stubb))).toBe(true);
     const ishmael = await directory.findUser("ishmael");
     expect(ishmael && (await directory.isMember(`cn=mates,${GROUPS}`, ishmael))).toBe(false);
+  });
+
+  describe("with memberOf as the member attribute", () => {
+    const OFFICERS = `cn=officers,${GROUPS}`;
+    const BOATSTEERERS = `cn=boatsteerers,${GROUPS}`;
+    const dn = (uid: string) => `uid=${uid},${PEOPLE}`;
+    let viaMemberOf: RunningRegistry | undefined;
+    const registry = () => {
+      if (!viaMemberOf) throw new Error("setup failed: the memberOf Berth did not start");
+      return viaMemberOf;
+    };
+    const call = (user: string, method: string, path: string, body?: unknown) => api(user, method, path, body, registry());
+    const memberOf = async (uid: string) => {
+      let groups: string[] = [];
+      await asRoot(async (client) => {
+        const { searchEntries } = await client.search(dn(uid), { scope: "base", attributes: ["memberOf"] });
+        const value = searchEntries[0]?.memberOf ?? [];
+        groups = (Array.isArray(value) ? value : [value]).map(String);
+      });
+      return groups;
+    };
+
+    beforeAll(async () => {
+      // Added online, so that the memberof overlay writes memberOf on the members.
+      await addEntry(ready().slapd, OFFICERS, { objectClass: "groupOfNames", cn: "officers", member: dn("stubb") });
+      await addEntry(ready().slapd, BOATSTEERERS, { objectClass: "groupOfNames", cn: "boatsteerers", member: [dn("queequeg"), dn("ishmael")] });
+      viaMemberOf = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_LOG_LEVEL: "info", ...ldapEnv(ready().slapd.url, "memberOf", OFFICERS) } });
+    });
+
+    afterAll(async () => {
+      await viaMemberOf?.stop();
+      if (viaMemberOf) rmSync(viaMemberOf.root, { recursive: true, force: true });
+    });
+
+    it("the directory writes memberOf on the users (the overlay is on)", async () => {
+      expect(await memberOf("stubb")).toEqual([OFFICERS]);
+      expect((await memberOf("ishmael")).sort()).toEqual([BOATSTEERERS]);
+    });
+
+    it("logs a user whose memberOf names the admin group in as an administrator, and others not", async () => {
+      expect(await granted("stubb", "registry:admin:*", undefined, registry())).toBe("registry:admin:*");
+      expect((await call("stubb", "GET", "/accounts/me")).body.accountInfo).toMatchObject({ name: "stubb", isAdmin: true });
+      expect(await granted("ishmael", "registry:admin:*", undefined, registry())).toBe("");
+      expect((await call("ishmael", "GET", "/accounts/me")).body.accountInfo).toMatchObject({ name: "ishmael", isAdmin: false });
+      // starbuck is the admin of the memberUid group, which this Berth does not read.
+      expect((await call("starbuck", "GET", "/accounts/me")).body.accountInfo).toMatchObject({ name: "starbuck", isAdmin: false });
+      const test = await call("stubb", "POST", "/auth/test-login", { username: "queequeg", password: "queequeg-secret" });
+      expect(test.body).toEqual({ accountInfo: { name: "queequeg", isAdmin: false, isReadOnly: false, isReadWrite: false, isAnonymous: false } });
+    });
+
+    it("syncs a team linked to a group from its members' memberOf, following changes in the directory", async () => {
+      expect((await call("stubb", "POST", "/orgs", { name: "pequod" })).status).toBe(201);
+      expect((await call("stubb", "POST", "/orgs/pequod/teams", { name: "boatsteerers", ldapGroupDn: BOATSTEERERS })).status).toBe(201);
+      expect((await call("stubb", "POST", "/repositories", { name: "pequod/boats", visibility: "private" })).status).toBe(201);
+      expect((await call("stubb", "PUT", "/repositories/pequod/boats/_grants/boatsteerers", { level: "read-only" })).status).toBe(200);
+      const first = await call("stubb", "POST", "/ldap/sync");
+      expect(first.body.failures).toEqual([]);
+      expect(first.body.teams.map((team: { members: string[] }) => [...team.members].sort())).toEqual([["ishmael", "queequeg"]]);
+      expect(await granted("ishmael", "repository:pequod/boats:pull", undefined, registry())).toBe("repository:pequod/boats:pull");
+
+      // ishmael moves from the boat to the officers, stubb leaves the officers.
+      await asRoot(async (client) => {
+        await client.modify(BOATSTEERERS, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: [dn("ishmael")] }) }));
+        await client.modify(OFFICERS, new Change({ operation: "replace", modification: new Attribute({ type: "member", values: [dn("ishmael")] }) }));
+      });
+      expect(await memberOf("ishmael")).toEqual([OFFICERS]);
+      const second = await call("stubb", "POST", "/ldap/sync");
+      expect(second.body.teams).toEqual([{ org: "pequod", team: "boatsteerers", members: ["queequeg"] }]);
+      expect((await call("stubb", "GET", "/accounts/me")).body.accountInfo.isAdmin).toBe(false);
+      expect((await call("ishmael", "GET", "/accounts/me")).body.accountInfo.isAdmin).toBe(true);
+      expect((await call("ishmael", "GET", "/orgs/pequod/teams/boatsteerers/members")).body).toEqual({ members: ["queequeg"] });
+      // ishmael is an administrator now, who may pull everything; stubb may not pull the team's repository.
+      expect(await granted("stubb", "repository:pequod/boats:pull", undefined, registry())).toBe("");
+    });
   });
 
   it("never logs passwords", () => {
