@@ -24,6 +24,7 @@ import { httpMetrics } from "./metrics/http-middleware.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { notificationsRouter, type NotificationStatusSource } from "./notifications/status-router.js";
 import type { Registry } from "./registry/registry.js";
+import { dockerSearchRouter } from "./search/docker-v1.js";
 
 export interface AppDependencies {
   config: Config;
@@ -70,6 +71,9 @@ export function createApp({ config, registry, logger, access, metrics, health, n
 
   // Notification delivery state (issue 7), for administrators as the rest of /api/v0.
   if (notifications) app.use(`${prefix}/api/v0`, requireAdmin(controller), notificationsRouter(notifications));
+
+  // `docker search` (issue 6): registry v1's search, answered from the metadata index.
+  app.use(`${prefix}/v1`, dockerSearchRouter({ controller, metadata: registry.metadata }));
 
   // Soft deletes and garbage collection (issue 5).
   app.use(`${prefix}/api/v0`, requireAdmin(controller), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));

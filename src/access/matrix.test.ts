@@ -1,7 +1,7 @@
 /**
  * The access matrix, in process: every caller of the DTR lab × every kind of repository ×
  * pull, push and delete × the /v2 endpoints (manifests, tags, referrers, blobs, uploads,
- * catalog) and the management API's repository views — with Berth's token service (as docker
+ * catalog), search and the management API's repository views — with Berth's token service (as docker
  * uses it) and with Basic auth. Allowed answers are checked, and every denial for a private
  * repository must equal the denial for a repository that does not exist.
  */
@@ -189,6 +189,22 @@ for (const mode of ["token", "basic"] as const) {
       it(`${caller}: the catalog shows exactly what they may pull`, async () => {
         const expected = STORED.filter((name) => EXPECTED[caller][name]?.includes("pull")).sort();
         expect(await catalogOf(app, mode, caller)).toEqual(expected);
+      });
+
+      it(`${caller}: search (/api/v0/search, and docker's /v1/search) finds exactly what they may pull`, async () => {
+        const expected = STORED.filter((name) => EXPECTED[caller][name]?.includes("pull")).sort();
+        let authorization = credentialsOf(caller);
+        const api = request(app).get("/api/v0/search").query({ q: "", limit: "100" });
+        const found = await (authorization ? api.set("Authorization", authorization) : api);
+        expect(found.status).toBe(200);
+        expect((found.body.results as { name: string }[]).map((entry) => entry.name).sort()).toEqual(expected);
+        // dockerd logged in with the token service presents a token for registry:catalog:search.
+        if (mode === "token" && caller !== "anonymous") authorization = `Bearer ${await tokenFor(app, caller, "registry:catalog:search")}`;
+        const v1 = request(app).get("/v1/search").query({ q: "", n: "100" });
+        const docker = await (authorization ? v1.set("Authorization", authorization) : v1);
+        expect(docker.status).toBe(200);
+        expect((docker.body.results as { name: string }[]).map((entry) => entry.name).sort()).toEqual(expected);
+        expect(docker.body.num_results).toBe(expected.length);
       });
 
       it(`${caller}: the management API lists and shows exactly what they may pull`, async () => {

@@ -25,6 +25,7 @@ describe("the management API's OpenAPI document", () => {
     expect(res.body.openapi).toMatch(/^3\./);
     expect(res.body.servers[0].url).toMatch(/\/api\/v0$/);
     expect(Object.keys(res.body.paths).length).toBeGreaterThan(15);
+    expect(res.body.paths["/search"].get.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(["q", "limit", "offset"]);
   });
 
   it("documents only routes that exist: each operation reaches a handler, not the 404 for unknown endpoints", async () => {

@@ -2,6 +2,7 @@
  * The OpenAPI 3 document of the management API, served at /api/v0/openapi.json. Written by
  * hand beside the routes; a test checks that every route is documented and nothing else is.
  */
+import { MATCH_KINDS } from "../metadata/search-records.js";
 import { GC_PATHS, GC_SCHEMAS } from "./gc-openapi.js";
 
 type Schema = Record<string, unknown>;
@@ -120,6 +121,30 @@ const schemas: Record<string, Schema> = {
       detail: { type: ["object", "null"] },
     },
   },
+  SearchResults: {
+    type: "object",
+    properties: {
+      query: { type: "string", description: "q as searched (trimmed)" },
+      total: { type: "integer", description: "every match the caller may pull, not only this page" },
+      offset: { type: "integer" },
+      limit: { type: "integer" },
+      results: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            namespace: { type: ["string", "null"] },
+            description: { type: "string" },
+            visibility: ref("Visibility"),
+            match: { type: "string", enum: [...MATCH_KINDS], description: "how it matched, best first in this order" },
+          },
+          required: ["name", "namespace", "description", "visibility", "match"],
+        },
+      },
+    },
+    required: ["query", "total", "offset", "limit", "results"],
+  },
   AccessSettings: {
     type: "object",
     properties: { createOnPush: { type: "boolean" }, defaultVisibility: ref("Visibility"), anonymous: { type: "boolean" } },
@@ -226,6 +251,23 @@ const paths: Record<string, Record<string, Schema>> = {
       responses: { 200: ok("granted", ref("Grant")), ...errors(400, 401, 403, 404) },
     },
     delete: { summary: "Remove a team's grant (owners)", parameters: [REPOSITORY_NAME, TEAM], responses: { 204: ok("removed"), ...errors(400, 401, 403, 404) } },
+  },
+  "/search": {
+    get: {
+      summary: "Search the repositories the caller may pull by name, description and tag",
+      description:
+        "Ranked: exact name; name ending in /q; name or a path component starting with q; name containing q; " +
+        "description containing q; a tag containing q. Within a rank shorter names first, then by name. " +
+        "Case-insensitive; an empty q lists every repository the caller may pull, by name. Filtered as the catalog is: " +
+        "a private repository never shows to someone who cannot pull it; soft-deleted repositories never show.",
+      security: [],
+      parameters: [
+        queryParam("q", "search term (at most 255 characters; empty: everything)", { type: "string", maxLength: 255 }),
+        queryParam("limit", "results per page (1-100, 25 by default)", { type: "integer", minimum: 1, maximum: 100 }),
+        queryParam("offset", "results to skip (0 by default)", { type: "integer", minimum: 0 }),
+      ],
+      responses: { 200: ok("matches, best first", ref("SearchResults")), ...errors(400, 401) },
+    },
   },
   "/robots": {
     get: { summary: "Robot tokens the caller manages (never their secrets)", responses: { 200: ok("robots", { type: "object", properties: { robots: { type: "array", items: ref("Robot") } } }), ...errors(401) } },

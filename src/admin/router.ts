@@ -3,7 +3,7 @@
  * anonymous without credentials); reading repositories and one's own account is open to
  * anonymous callers, everything else needs a login, and each operation checks its own
  * permission (src/access/management.ts). The OpenAPI document is public.
- * Without Berth's own users (auth.berth) only the account and the document are served.
+ * Without Berth's own users (auth.berth) only search and the document are served.
  */
 import express, { Router, type Request } from "express";
 import { identifyCaller } from "../auth/middleware.js";
@@ -18,6 +18,7 @@ import { orgsRouter } from "./orgs.js";
 import { repositoriesRouter } from "./repositories.js";
 import { loggedIn } from "./request.js";
 import { robotsRouter } from "./robots.js";
+import { searchApiRouter } from "../search/api-route.js";
 import { usersRouter } from "./users.js";
 
 export interface ManagementApiDependencies {
@@ -28,7 +29,10 @@ export interface ManagementApiDependencies {
 
 /** Reads anonymous callers may make. */
 function openToAnonymous(req: Request): boolean {
-  return req.method === "GET" && (req.path === "/accounts/me" || req.path === "/repositories" || req.path.startsWith("/repositories/"));
+  return (
+    req.method === "GET" &&
+    (req.path === "/accounts/me" || req.path === "/search" || req.path === "/repositories" || req.path.startsWith("/repositories/"))
+  );
 }
 
 export function managementApi({ access, config, metadata }: ManagementApiDependencies): Router {
@@ -42,6 +46,8 @@ export function managementApi({ access, config, metadata }: ManagementApiDepende
   const requireLogin = loggedIn(access.controller);
   router.use((req, res, next) => (openToAnonymous(req) ? next() : requireLogin(req, res, next)));
   router.use(express.json({ limit: "64kb" }));
+  // Search works with every access controller (the catalog's filtering), not only auth.berth.
+  router.use(searchApiRouter({ metadata, config }));
   const { management, testLogin } = access;
   if (management && testLogin) {
     router.use(accountRouter(management, testLogin));

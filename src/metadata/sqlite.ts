@@ -8,6 +8,8 @@ import type { NotificationEvent } from "../notifications/events.js";
 import { SqliteOutbox } from "../notifications/sqlite-outbox.js";
 import { migrate } from "./migrations.js";
 import { SqliteAccessRecords } from "./sqlite-access-records.js";
+import { SqliteRepositorySearch } from "./sqlite-search.js";
+import type { RepositorySearch } from "./search-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
@@ -42,6 +44,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly settings: Settings;
   readonly access: AccessRecords;
   readonly outbox: SqliteOutbox;
+  readonly search: RepositorySearch;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -58,6 +61,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.settings = new SqliteSettings(db);
     this.access = new SqliteAccessRecords(db);
     this.outbox = new SqliteOutbox(db);
+    this.search = new SqliteRepositorySearch(db);
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(

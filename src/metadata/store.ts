@@ -6,6 +6,7 @@ import type { AccessRecords } from "./access-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import type { Outbox } from "../notifications/outbox.js";
+import type { RepositorySearch } from "./search-records.js";
 
 export interface ManifestRecord {
   repository: string;
@@ -60,6 +61,8 @@ export interface MetadataStore {
   readonly access: AccessRecords;
   /** Notification events waiting for delivery, and each endpoint's cursor (issue 7). */
   readonly outbox: Outbox;
+  /** Ranked repository search by name, description and tag (issue 6); not permission-filtered. */
+  readonly search: RepositorySearch;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

@@ -1,0 +1,60 @@
+/**
+ * Repository search as a caller sees it: the metadata index's ranked candidates
+ * (src/metadata/search-records.ts says how they are ranked) kept only when the caller may
+ * list them — the very predicate the catalog uses (Authorization.listable: "may pull" under
+ * the access model), so a private repository never shows to someone who cannot pull it.
+ * Hidden candidates never count: neither in `total` nor in a page.
+ */
+import type { Config } from "../config/types.js";
+import type { Visibility } from "../metadata/access-records.js";
+import type { RepositorySearch, SearchCandidate } from "../metadata/search-records.js";
+
+export const MAX_TERM_LENGTH = 255;
+
+export interface SearchPage {
+  /** Every visible match, not only this page's. */
+  total: number;
+  hits: SearchCandidate[];
+}
+
+export interface SearchRequest {
+  term: string;
+  /** Visible matches to skip. */
+  offset: number;
+  limit: number;
+}
+
+/** Visibility of a repository without settings: auth.berth's default; public without any auth, private with other controllers. */
+export function defaultVisibility(config: Config): Visibility {
+  if (config.auth.berth) return config.auth.berth.defaultvisibility;
+  const { htpasswd, token, silly } = config.auth;
+  return htpasswd || token || silly ? "private" : "public";
+}
+
+/** Candidates in ranked order, fetched in growing batches so a long hidden stretch costs few queries. */
+async function* rankedCandidates(index: RepositorySearch, term: string, firstBatch: number): AsyncGenerator<SearchCandidate> {
+  let offset = 0;
+  let batch = Math.min(Math.max(firstBatch, 100), 2000);
+  for (;;) {
+    const candidates = await index.candidates(term, { offset, limit: batch });
+    yield* candidates;
+    if (candidates.length < batch) return;
+    offset += candidates.length;
+    batch = Math.min(batch * 2, 2000);
+  }
+}
+
+export async function searchRepositories(
+  index: RepositorySearch,
+  listable: (repository: string) => Promise<boolean>,
+  request: SearchRequest,
+): Promise<SearchPage> {
+  const hits: SearchCandidate[] = [];
+  let total = 0;
+  for await (const candidate of rankedCandidates(index, request.term, request.offset + request.limit)) {
+    if (!(await listable(candidate.name))) continue;
+    if (total >= request.offset && hits.length < request.limit) hits.push(candidate);
+    total++;
+  }
+  return { total, hits };
+}
