@@ -16,6 +16,8 @@ export interface SearchCandidate {
   /** null when the repository has no settings row (the configured default applies). */
   visibility: Visibility | null;
   match: MatchKind;
+  /** In the index (pushed); false for settings alone, which may be a soft-deleted repository's (src/access/presence.ts decides). */
+  stored: boolean;
 }
 
 export interface RepositorySearch {
@@ -23,9 +25,9 @@ export interface RepositorySearch {
    * Live repositories matching `term` (case-insensitive; "" matches every one, in name order),
    * ranked: exact name, then exact last path component, name or path component prefix, name
    * substring, description substring, tag substring; within a rank shorter names first, then
-   * by name. Live means in the index (pushed and not soft-deleted), or with settings only
-   * (created through the API, not pushed yet) — but not a soft-deleted repository whose
-   * settings stay behind for a restore.
+   * by name. Candidates are the repositories in the index (pushed, not soft-deleted) and those
+   * with settings alone (created through the API and not pushed yet, or soft-deleted with
+   * their settings kept for a restore: the caller tells them apart).
    */
   candidates(term: string, page: { offset: number; limit: number }): Promise<SearchCandidate[]>;
 }

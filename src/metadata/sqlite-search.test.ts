@@ -57,24 +57,17 @@ describe("SqliteRepositorySearch", () => {
     expect(await names("t_x")).toEqual([]);
   });
 
-  it("never returns a soft-deleted repository, even while its settings stay for a restore; deleted tags stop matching", async () => {
+  it("offers repositories with settings alone as not stored (the caller judges soft-deleted ones); deleted tags stop matching", async () => {
     await push("team/gone");
     await describeRepository("team/gone", "deleted soon");
     await push("team/kept", "v1-rc");
+    // A soft delete of the repository takes it out of the index; its settings stay for a restore.
     await store.deleteRepository("team/gone");
-    await store.deleted.add({
-      id: "d1", kind: "repository", repository: "team/gone", tag: null, digest: null, tags: ["latest"], manifests: [],
-      deletedBy: "gordon", deletedAt: Date.now(), state: "deleted", restoredBy: null, changedAt: null, gcRun: null,
-    });
-    expect(await names("team")).toEqual(["team/kept:prefix"]);
-    expect(await names("deleted soon")).toEqual([]);
+    const found = await store.search.candidates("team", { offset: 0, limit: 10 });
+    expect(found.map((candidate) => [candidate.name, candidate.stored])).toEqual([["team/gone", false], ["team/kept", true]]);
     expect(await names("rc")).toEqual(["team/kept:tag"]);
     await store.deleteTag("team/kept", "v1-rc");
     expect(await names("rc")).toEqual([]);
-    // Restored: it is back in the index, and found again.
-    await store.deleted.transition("d1", ["deleted"], "restored", { restoredBy: "gordon" });
-    await push("team/gone");
-    expect(await names("team/gone")).toEqual(["team/gone:exact"]);
   });
 
   it("reports each repository's description and visibility (null without settings)", async () => {
@@ -82,8 +75,8 @@ describe("SqliteRepositorySearch", () => {
     await push("lib/b");
     await describeRepository("lib/a", "the a library", "public");
     expect(await store.search.candidates("lib", { offset: 0, limit: 10 })).toEqual([
-      { name: "lib/a", description: "the a library", visibility: "public", match: "prefix" },
-      { name: "lib/b", description: "", visibility: null, match: "prefix" },
+      { name: "lib/a", description: "the a library", visibility: "public", match: "prefix", stored: true },
+      { name: "lib/b", description: "", visibility: null, match: "prefix", stored: true },
     ]);
   });
 

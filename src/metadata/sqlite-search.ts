@@ -11,6 +11,7 @@ import { MATCH_KINDS, type RepositorySearch, type SearchCandidate } from "./sear
 
 interface CandidateRow {
   name: string;
+  stored: number;
   description: string | null;
   visibility: Visibility | null;
   rank: number;
@@ -18,16 +19,13 @@ interface CandidateRow {
 
 /** The rank numbers are indexes into MATCH_KINDS: 0 exact … 5 tag. */
 const RANKED_QUERY = `
-  WITH live (name) AS (
-    SELECT name FROM repositories
+  WITH live (name, stored) AS (
+    SELECT name, 1 FROM repositories
     UNION ALL
-    SELECT s.name FROM repository_settings s
-     WHERE NOT EXISTS (SELECT 1 FROM repositories r WHERE r.name = s.name)
-       AND NOT EXISTS (SELECT 1 FROM deleted_items d
-                        WHERE d.kind = 'repository' AND d.repository = s.name AND d.state <> 'restored')
+    SELECT s.name, 0 FROM repository_settings s WHERE NOT EXISTS (SELECT 1 FROM repositories r WHERE r.name = s.name)
   ),
   ranked AS (
-    SELECT live.name, s.description, s.visibility,
+    SELECT live.name, live.stored, s.description, s.visibility,
       CASE
         WHEN @term = '' OR live.name = @term THEN 0
         WHEN live.name LIKE @basename ESCAPE '\\' THEN 1
@@ -38,7 +36,7 @@ const RANKED_QUERY = `
       END AS rank
     FROM live LEFT JOIN repository_settings s ON s.name = live.name
   )
-  SELECT name, description, visibility, rank FROM ranked
+  SELECT name, stored, description, visibility, rank FROM ranked
    WHERE rank IS NOT NULL
    ORDER BY rank, CASE WHEN @term = '' THEN 0 ELSE length(name) END, name
    LIMIT @limit OFFSET @offset`;
@@ -72,6 +70,7 @@ export class SqliteRepositorySearch implements RepositorySearch {
       description: row.description ?? "",
       visibility: row.visibility,
       match: MATCH_KINDS[row.rank] ?? "tag",
+      stored: row.stored === 1,
     }));
   }
 }

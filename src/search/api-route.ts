@@ -22,7 +22,7 @@ export function searchApiRouter({ metadata, config }: { metadata: MetadataStore;
     const limit = integerParam(req, "limit", { min: 1, max: MAX_SEARCH_LIMIT, fallback: 25 });
     const offset = integerParam(req, "offset", { min: 0, max: MAX_SEARCH_OFFSET, fallback: 0 });
     const authorization = authorizationOf(res);
-    const page = await searchRepositories(metadata.search, (name) => authorization.listable(name), { term, offset, limit });
+    const page = await searchRepositories(metadata, (name) => authorization.listable(name), { term, offset, limit });
     const fallback = defaultVisibility(config);
     res.json({
       query: term,

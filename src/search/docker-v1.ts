@@ -62,7 +62,7 @@ export function dockerSearchRouter({ controller, metadata }: { controller: Acces
     const pageSize = integerParam(req, "n", { min: 1, max: MAX_PAGE_SIZE, fallback: 25 });
     const page = integerParam(req, "page", { min: 1, max: MAX_PAGE, fallback: 1 });
     const authorization = authorizationOf(res);
-    const found = await searchRepositories(metadata.search, (name) => authorization.listable(name), { term, offset: (page - 1) * pageSize, limit: pageSize });
+    const found = await searchRepositories(metadata, (name) => authorization.listable(name), { term, offset: (page - 1) * pageSize, limit: pageSize });
     const body: DockerSearchResults = {
       num_results: found.total,
       num_pages: Math.ceil(found.total / pageSize),

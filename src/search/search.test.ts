@@ -117,12 +117,21 @@ describe("search with Berth's token service (DTR lab)", () => {
     expect(await apiNames(app, "handbook")).toEqual(["engineering/docs"]);
   });
 
-  it("never shows a soft-deleted repository", async () => {
+  it("never shows a soft-deleted repository, even while its settings stay for a restore", async () => {
+    await request(app).post("/api/v0/repositories").set("Authorization", gordon).send({ name: "engineering/retired", description: "Old tooling" }).expect(201);
     await pushImage(registry.open, "engineering/retired", "latest");
-    expect(await apiNames(app, "retired", gordon)).toEqual(["engineering/retired"]);
+    await pushImage(registry.open, "engineering/gone", "latest");
+    expect(await apiNames(app, "old tooling", gordon)).toEqual(["engineering/retired"]);
+    const deleted = await request(app).delete("/api/v0/repositories/engineering/retired").set("Authorization", gordon).expect(202);
+    await request(app).delete("/api/v0/repositories/engineering/gone").set("Authorization", gordon).expect(202);
+    for (const term of ["retired", "old tooling", "gone"]) {
+      expect(await apiNames(app, term, gordon), term).toEqual([]);
+      expect(await dockerNames(app, term, gordon), term).toEqual([]);
+    }
+    // Restored, it is found again with its description.
+    await request(app).post(`/api/v0/deleted/${deleted.body.id as string}/restore`).set("Authorization", gordon).expect(200);
+    expect(await apiNames(app, "old tooling", gordon)).toEqual(["engineering/retired"]);
     await request(app).delete("/api/v0/repositories/engineering/retired").set("Authorization", gordon).expect(202);
-    expect(await apiNames(app, "retired", gordon)).toEqual([]);
-    expect(await dockerNames(app, "retired", gordon)).toEqual([]);
   });
 
   it("answers Docker's /v1/search with Docker Hub's shape, paged by n and page", async () => {

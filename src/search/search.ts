@@ -1,13 +1,17 @@
 /**
  * Repository search as a caller sees it: the metadata index's ranked candidates
- * (src/metadata/search-records.ts says how they are ranked) kept only when the caller may
- * list them — the very predicate the catalog uses (Authorization.listable: "may pull" under
- * the access model), so a private repository never shows to someone who cannot pull it.
- * Hidden candidates never count: neither in `total` nor in a page.
+ * (src/metadata/search-records.ts says how they are ranked) kept only when the repository is
+ * there (a soft-deleted one whose settings stay for a restore is not: src/access/presence.ts,
+ * as for the management API's listing) and the caller may list it — the very predicate the
+ * catalog uses (Authorization.listable: "may pull" under the access model), so a private
+ * repository never shows to someone who cannot pull it. Hidden candidates never count:
+ * neither in `total` nor in a page.
  */
+import { repositoryPresent } from "../access/presence.js";
 import type { Config } from "../config/types.js";
 import type { Visibility } from "../metadata/access-records.js";
 import type { RepositorySearch, SearchCandidate } from "../metadata/search-records.js";
+import type { MetadataStore } from "../metadata/store.js";
 
 export const MAX_TERM_LENGTH = 255;
 
@@ -44,15 +48,20 @@ async function* rankedCandidates(index: RepositorySearch, term: string, firstBat
   }
 }
 
+/** Settings alone: a repository created through the API, or the leftovers of a soft-deleted one. */
+async function present(metadata: MetadataStore, candidate: SearchCandidate): Promise<boolean> {
+  return candidate.stored || repositoryPresent(metadata, candidate.name, await metadata.access.getRepository(candidate.name));
+}
+
 export async function searchRepositories(
-  index: RepositorySearch,
+  metadata: MetadataStore,
   listable: (repository: string) => Promise<boolean>,
   request: SearchRequest,
 ): Promise<SearchPage> {
   const hits: SearchCandidate[] = [];
   let total = 0;
-  for await (const candidate of rankedCandidates(index, request.term, request.offset + request.limit)) {
-    if (!(await listable(candidate.name))) continue;
+  for await (const candidate of rankedCandidates(metadata.search, request.term, request.offset + request.limit)) {
+    if (!(await present(metadata, candidate)) || !(await listable(candidate.name))) continue;
     if (total >= request.offset && hits.length < request.limit) hits.push(candidate);
     total++;
   }
