@@ -21,7 +21,7 @@ RUN cd /build \
  && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
  && mkdir -p /opt/berth/dist /opt/berth/bin \
  && cp -r package.json node_modules /opt/berth/ \
- && cp -r dist/src dist/storage-drivers /opt/berth/dist/ \
+ && cp -r dist/src dist/storage-drivers dist/portal /opt/berth/dist/ \
  && cp scripts/docker-entrypoint.sh /opt/berth/bin/berth-entrypoint \
  && cd /opt/berth/node_modules/better-sqlite3 \
  && rm -rf deps src build/Release/obj build/Release/obj.target build/Release/.deps build/Release/test_extension.node

@@ -9,6 +9,9 @@ import { deletedRouter } from "./admin/deleted.js";
 import { gcRouter } from "./admin/gc.js";
 import type { Logger } from "pino";
 import { managementApi } from "./admin/router.js";
+import { portalSessions } from "./admin/portal/sessions.js";
+import { portalStatic } from "./admin/portal/static.js";
+import { sessionRouter } from "./admin/session.js";
 import { clientCertificateCheck } from "./auth/client-certificate.js";
 import { openAccess } from "./auth/controller.js";
 import { requireAdmin, requireRegistryAccess } from "./auth/middleware.js";
@@ -66,17 +69,25 @@ export function createApp({ config, registry, logger, access, metrics, health, n
   if (health) app.use(`${prefix}/v2`, unhealthyGate(health));
   app.use(`${prefix}/v2`, requireRegistryAccess(controller), v2Router(registry, config));
 
+  // The management API also takes the web portal's session cookie (issue 6); /v2 never does.
+  const portal = access?.signIn ? portalSessions(controller, access.signIn, registry.metadata, config) : undefined;
+  const apiController = portal?.controller ?? controller;
+  app.use(`${prefix}/api/v0`, sessionRouter({ metadata: registry.metadata, open: controller === openAccess, cookiePath: `${prefix}/`, ...(portal ? { portal } : {}) }));
+
   // Users, organizations, teams, repositories, grants, robot tokens (issue 4).
-  if (access) app.use(`${prefix}/api/v0`, managementApi({ access, config, metadata: registry.metadata }));
+  if (access) app.use(`${prefix}/api/v0`, managementApi({ access: { ...access, controller: apiController }, config, registry }));
 
   // Notification delivery state (issue 7), for administrators as the rest of /api/v0.
-  if (notifications) app.use(`${prefix}/api/v0`, requireAdmin(controller), notificationsRouter(notifications));
+  if (notifications) app.use(`${prefix}/api/v0`, requireAdmin(apiController), notificationsRouter(notifications));
 
   // `docker search` (issue 6): registry v1's search, answered from the metadata index.
   app.use(`${prefix}/v1`, dockerSearchRouter({ controller, metadata: registry.metadata }));
 
   // Soft deletes and garbage collection (issue 5).
-  app.use(`${prefix}/api/v0`, requireAdmin(controller), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
+  app.use(`${prefix}/api/v0`, requireAdmin(apiController), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
+
+  // The web portal's static build (issue 6), at the root.
+  if (config.ui.enabled) app.use(`${prefix}/`, portalStatic());
 
   app.use(notFound);
   app.use(errorHandler(logger));

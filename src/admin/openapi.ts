@@ -4,6 +4,7 @@
  */
 import { MATCH_KINDS } from "../metadata/search-records.js";
 import { GC_PATHS, GC_SCHEMAS } from "./gc-openapi.js";
+import { PORTAL_PATHS, PORTAL_SCHEMAS } from "./portal-openapi.js";
 
 type Schema = Record<string, unknown>;
 
@@ -324,6 +325,8 @@ const paths: Record<string, Record<string, Schema>> = {
 // Soft deletes and garbage collection (issue 5), documented beside their routes.
 for (const [path, methods] of Object.entries(GC_PATHS)) paths[path] = { ...paths[path], ...methods };
 Object.assign(schemas, GC_SCHEMAS);
+for (const [path, methods] of Object.entries(PORTAL_PATHS)) paths[path] = { ...paths[path], ...methods };
+Object.assign(schemas, PORTAL_SCHEMAS);
 
 export function openApiDocument(serverUrl: string): Schema {
   return {
@@ -333,12 +336,13 @@ export function openApiDocument(serverUrl: string): Schema {
       version: "0",
       description:
         "Users, organizations, teams, repositories, grants and robot tokens (Docker Trusted Registry 1.4's model). " +
-        "Authenticate with HTTP Basic credentials or a Bearer token from /auth/token.",
+        "Authenticate with HTTP Basic credentials, a Bearer token from /auth/token, or the web portal's session " +
+        "cookie (POST /session; state-changing calls then carry the X-Berth-CSRF header).",
     },
     servers: [{ url: serverUrl }],
-    security: [{ basic: [] }, { bearer: [] }],
+    security: [{ basic: [] }, { bearer: [] }, { session: [] }],
     components: {
-      securitySchemes: { basic: { type: "http", scheme: "basic" }, bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: { basic: { type: "http", scheme: "basic" }, bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" }, session: { type: "apiKey", in: "cookie", name: "berth_session" } },
       schemas,
     },
     paths,

@@ -3,13 +3,13 @@
  * anonymous without credentials); reading repositories and one's own account is open to
  * anonymous callers, everything else needs a login, and each operation checks its own
  * permission (src/access/management.ts). The OpenAPI document is public.
- * Without Berth's own users (auth.berth) only search and the document are served.
+ * Without Berth's own users (auth.berth): search, repositories with their tags, and the document.
  */
 import express, { Router, type Request } from "express";
 import { identifyCaller } from "../auth/middleware.js";
 import type { AccessControl } from "../auth/setup.js";
 import type { Config } from "../config/types.js";
-import type { MetadataStore } from "../metadata/store.js";
+import type { Registry } from "../registry/registry.js";
 import { accountRouter } from "./account.js";
 import { auditRouter } from "./audit.js";
 import { ldapRouter } from "./ldap.js";
@@ -19,12 +19,13 @@ import { repositoriesRouter } from "./repositories.js";
 import { loggedIn } from "./request.js";
 import { robotsRouter } from "./robots.js";
 import { searchApiRouter } from "../search/api-route.js";
+import { tagsRouter } from "./tags.js";
 import { usersRouter } from "./users.js";
 
 export interface ManagementApiDependencies {
   access: AccessControl;
   config: Config;
-  metadata: MetadataStore;
+  registry: Registry;
 }
 
 /** Reads anonymous callers may make. */
@@ -35,7 +36,8 @@ function openToAnonymous(req: Request): boolean {
   );
 }
 
-export function managementApi({ access, config, metadata }: ManagementApiDependencies): Router {
+export function managementApi({ access, config, registry }: ManagementApiDependencies): Router {
+  const { metadata } = registry;
   const router = Router();
   const prefix = config.http.prefix.replace(/\/+$/, "");
   router.get("/openapi.json", (req, res) => {
@@ -49,11 +51,15 @@ export function managementApi({ access, config, metadata }: ManagementApiDepende
   // Search works with every access controller (the catalog's filtering), not only auth.berth.
   router.use(searchApiRouter({ metadata, config }));
   const { management, testLogin } = access;
+  // Repositories and their tags, with any access control (htpasswd users and everyone without one are admins).
+  if (management) {
+    router.use(tagsRouter({ registry, config, management }));
+    router.use(repositoriesRouter(management));
+  }
   if (management && testLogin) {
     router.use(accountRouter(management, testLogin));
     router.use(usersRouter(management));
     router.use(orgsRouter(management));
-    router.use(repositoriesRouter(management));
     router.use(robotsRouter(management));
     if (config.auth.berth) router.use(auditRouter(management, metadata, config.auth.berth));
     router.use(ldapRouter(access.ldapSync));

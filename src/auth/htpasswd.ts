@@ -12,6 +12,11 @@ import type { Principal } from "./principal.js";
 
 const RECHECK_MS = 1000;
 
+/** registry:2 lets every htpasswd user do everything; the same here. */
+export function htpasswdPrincipal(user: string): Principal {
+  return { kind: "user", name: user, role: "admin", source: "htpasswd" };
+}
+
 export class HtpasswdAuthenticator implements Authenticator {
   private entries = new Map<string, string>();
   private version = "";
@@ -74,7 +79,12 @@ export class HtpasswdAuthenticator implements Authenticator {
   async verify(user: string, password: string): Promise<Principal | null> {
     await this.fresh();
     const ok = await this.passwords.check(password, this.entries.get(user));
-    // registry:2 lets every htpasswd user do everything; the same here.
-    return ok ? { kind: "user", name: user, role: "admin", source: "htpasswd" } : null;
+    return ok ? htpasswdPrincipal(user) : null;
+  }
+
+  /** Whether the file (as it is now) still has the user: a portal session ends when it does not. */
+  async has(user: string): Promise<boolean> {
+    await this.fresh();
+    return this.entries.has(user);
   }
 }

@@ -18,13 +18,14 @@ import { BerthBearerVerifier } from "./berth-bearer.js";
 import { Directory } from "./directory.js";
 import { ExternalBearerVerifier, externalTokenSettings } from "./external-token.js";
 import { openAccess, type AccessController, type Authorization } from "./controller.js";
-import { HtpasswdAuthenticator } from "./htpasswd.js";
+import { HtpasswdAuthenticator, htpasswdPrincipal } from "./htpasswd.js";
 import { LdapAuthenticator, LdapDirectory } from "./ldap.js";
 import { LdapSync } from "./ldap-sync.js";
 import { login } from "./login.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { PasswordChecker } from "./passwords.js";
 import { policyAuthorization } from "./policy-authorization.js";
+import type { PortalSignIn } from "./session-controller.js";
 import { loadOrCreateSigningKey, signingKeyFrom, type SigningKey } from "./signing-key.js";
 import { SillyController } from "./silly-controller.js";
 import { TokenController } from "./token-controller.js";
@@ -41,6 +42,8 @@ export interface AccessControl {
   management?: AccessManagement;
   /** A login attempt that issues nothing (the management API's test login). */
   testLogin?: (address: string, user: string, password: string) => Promise<Authorization | null>;
+  /** Signing in to the web portal (htpasswd and Berth's own users; not with an external token issuer). */
+  signIn?: PortalSignIn;
   /** Syncs teams linked to LDAP groups (with an ldap section). */
   ldapSync?: LdapSync;
   /** Stops background work (LDAP sync). */
@@ -73,14 +76,16 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
     const path = resolve(cwd, required(htpasswd, "path", "auth.htpasswd"));
     // Every htpasswd user may do everything, as in registry:2; the policy only answers "admin".
     const policy = new AccessPolicy(metadata, { defaultVisibility: "private", anonymousPull: false, createOnPush: async () => true });
-    const controller = new BasicController({
-      realm,
-      policy,
-      anonymous: false,
-      authenticator: new HtpasswdAuthenticator(path, logger),
-      throttle: new LoginThrottle(),
-    });
-    return { controller, close: nothingToClose };
+    const authenticator = new HtpasswdAuthenticator(path, logger);
+    const throttle = new LoginThrottle();
+    const controller = new BasicController({ realm, policy, anonymous: false, authenticator, throttle });
+    const signIn: PortalSignIn = {
+      login: (address, user, password) => login({ authenticator, throttle }, user, password, address),
+      principalOf: async (session) => ((await authenticator.has(session.user)) ? htpasswdPrincipal(session.user) : null),
+      authorization: (principal) => policyAuthorization(policy, principal),
+    };
+    // Repositories' descriptions and visibility are kept as with Berth's users (all htpasswd users are admins).
+    return { controller, policy, management: new AccessManagement(metadata, policy, "private"), signIn, close: nothingToClose };
   }
   if (config.auth.berth) return berthAccessControl(deps, config.auth.berth, cwd);
   if (config.auth.token) {
@@ -95,7 +100,9 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
   if (silly) {
     return { controller: new SillyController(required(silly, "realm", "auth.silly"), required(silly, "service", "auth.silly")), close: nothingToClose };
   }
-  return { controller: openAccess, close: nothingToClose };
+  // No access control: everyone is an administrator; the portal needs no sign-in.
+  const open = new AccessPolicy(metadata, { defaultVisibility: "public", anonymousPull: true, createOnPush: async () => true });
+  return { controller: openAccess, policy: open, management: new AccessManagement(metadata, open, "public"), close: nothingToClose };
 }
 
 /** auth.berth.signingkey, or beside the database (a data directory carries its key); in memory with an in-memory database. */
@@ -152,8 +159,14 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
     const principal = await login({ authenticator: directory, throttle }, user, password, address);
     return principal ? policyAuthorization(policy, principal) : null;
   };
+  const signIn: PortalSignIn = {
+    login: (address, user, password) => login({ authenticator: directory, throttle }, user, password, address),
+    principalOf: (session) => directory.principalFor({ kind: "user", name: session.user }),
+    authorization: (principal) => policyAuthorization(policy, principal),
+  };
   return {
     controller: recording,
+    signIn,
     ...(service ? { tokenService: service } : {}),
     policy,
     management: new AccessManagement(metadata, policy, berth.defaultvisibility),

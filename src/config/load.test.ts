@@ -27,6 +27,7 @@ describe("loadConfig defaults", () => {
       health: { storagedriver: { enabled: false, interval: 10_000, threshold: 0 }, file: [], http: [], tcp: [] },
       database: { driver: "sqlite", path: "/srv/berth/data/berth.sqlite" },
       gc: { schedule: "", grace: 3_600_000, deleteuntagged: false },
+      ui: { enabled: true, session: { lifetime: 12 * 3_600_000, idle: 3_600_000 } },
       validation: { manifests: { maxsize: 4 * 1024 * 1024 } },
     });
     expect(config.http.tls).toBeUndefined();

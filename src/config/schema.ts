@@ -12,6 +12,7 @@ import { gcSchema } from "./gc.js";
 import { httpSchema } from "./http.js";
 import { ldapSchema } from "./ldap.js";
 import { storageSchema } from "./storage.js";
+import { uiSchema } from "./ui.js";
 import type { Config } from "./types.js";
 
 /** registry:2 lower-cases the level before checking it. */
@@ -65,6 +66,7 @@ export const configSchema = z
     validation: withDefault(validation, {}),
     database: withDefault(database, {}),
     gc: withDefault(gcSchema, {}),
+    ui: withDefault(uiSchema, {}),
     // registry:2 sections Berth accepts and does not use.
     middleware: optional(freeMap),
     reporting: optional(freeMap),
@@ -92,6 +94,7 @@ export const configSchema = z
       health: raw.health,
       database: raw.database,
       gc: raw.gc,
+      ui: raw.ui,
       validation: { manifests: { maxsize: raw.validation.manifests.maxsize } },
     }),
   );

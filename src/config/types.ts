@@ -176,6 +176,12 @@ export interface GcConfig {
   deleteuntagged: boolean;
 }
 
+/** Berth: the web portal; durations in ms. */
+export interface UiConfig {
+  enabled: boolean;
+  session: { lifetime: number; idle: number };
+}
+
 export interface Config {
   version: string;
   log: { level: LogLevel; formatter: "json" | "text"; fields: Record<string, unknown>; accesslog: { disabled: boolean } };
@@ -191,6 +197,8 @@ export interface Config {
   database: { driver: "sqlite"; path: string };
   /** Berth: garbage collection schedule and defaults. */
   gc: GcConfig;
+  /** Berth: the web portal at `/` and its sessions. */
+  ui: UiConfig;
   /** Berth: manifest size limit in bytes (4 MiB default). */
   validation: { manifests: { maxsize: number } };
 }

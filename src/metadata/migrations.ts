@@ -1,6 +1,7 @@
 /** Schema migrations, applied in order inside one transaction each; user_version records progress. */
 import type Database from "better-sqlite3";
 import { ACCESS_MIGRATION } from "./sqlite-access-records.js";
+import { SESSIONS_MIGRATION } from "./sqlite-session-records.js";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,6 +87,8 @@ const MIGRATIONS: string[] = [
      last_error_at INTEGER,
      last_success_at INTEGER
    );`,
+  // Portal sign-in sessions (issue 6).
+  SESSIONS_MIGRATION,
 ];
 
 export function migrate(db: Database.Database): void {

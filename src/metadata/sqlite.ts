@@ -10,6 +10,8 @@ import { migrate } from "./migrations.js";
 import { SqliteAccessRecords } from "./sqlite-access-records.js";
 import { SqliteRepositorySearch } from "./sqlite-search.js";
 import type { RepositorySearch } from "./search-records.js";
+import { SqliteSessionRecords } from "./sqlite-session-records.js";
+import type { SessionRecords } from "./session-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
@@ -45,6 +47,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly access: AccessRecords;
   readonly outbox: SqliteOutbox;
   readonly search: RepositorySearch;
+  readonly sessions: SessionRecords;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -62,6 +65,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.access = new SqliteAccessRecords(db);
     this.outbox = new SqliteOutbox(db);
     this.search = new SqliteRepositorySearch(db);
+    this.sessions = new SqliteSessionRecords(db);
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(

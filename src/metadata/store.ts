@@ -3,6 +3,7 @@
  * can stand side by side. It indexes what storage holds; storage stays the source of truth.
  */
 import type { AccessRecords } from "./access-records.js";
+import type { SessionRecords } from "./session-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import type { Outbox } from "../notifications/outbox.js";
@@ -63,6 +64,8 @@ export interface MetadataStore {
   readonly outbox: Outbox;
   /** Ranked repository search by name, description and tag (issue 6); not permission-filtered. */
   readonly search: RepositorySearch;
+  /** The web portal's sign-in sessions (issue 6). */
+  readonly sessions: SessionRecords;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

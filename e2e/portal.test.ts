@@ -1,0 +1,147 @@
+/**
+ * The web portal in a real browser (headless Debian chromium, playwright-core) against Berth
+ * with its own users and token service, and real docker pushing: sign in, create a private
+ * repository, push with docker, see the tag with its digest, delete it, restore it from the
+ * trash, search, sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
+ */
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "./harness/browser.js";
+import { startDockerd, type Dockerd } from "./harness/dockerd.js";
+import { buildImage, pushImage, type BuiltImage } from "./harness/images.js";
+import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+
+const ADMIN = { name: "gordon", password: "gordon-portal-pw" };
+
+let dockerd: Dockerd | undefined;
+let berth: RunningRegistry | undefined;
+let browser: Browser | undefined;
+let workDir: string;
+let database: string;
+let image: BuiltImage;
+let pushedDigest = "";
+
+function ready(): { dockerd: Dockerd; berth: RunningRegistry; browser: Browser } {
+  if (!dockerd || !berth || !browser) throw new Error("setup failed: dockerd, Berth or chromium did not start (see the beforeAll error)");
+  return { dockerd, berth, browser };
+}
+
+/** `berth <args>` against the server's database, with stdin. */
+function cli(args: string[], input: string): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const child = execFile(
+      process.execPath,
+      [join(PROJECT_ROOT, "dist", "src", "main.js"), ...args],
+      { env: { ...process.env, REGISTRY_DATABASE_PATH: database, REGISTRY_AUTH_BERTH_MODE: "token" } },
+      (error, stdout, stderr) => (error ? reject(new Error(`berth ${args.join(" ")}: ${stderr}`)) : resolveRun(stdout)),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+beforeAll(async () => {
+  workDir = tempDir("portal");
+  database = join(workDir, "berth.sqlite");
+  berth = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_DATABASE_PATH: database } });
+  await cli(["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`);
+  dockerd = await startDockerd();
+  image = await buildImage(dockerd, { tag: "portal/app:src", layerSizes: [40_000] });
+  browser = await launchBrowser("portal");
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dockerd?.stop();
+  await berth?.stop();
+  if (berth) rmSync(berth.root, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("the web portal in chromium", () => {
+  it("asks to sign in, refuses a wrong password, then signs in", async () => {
+    const { berth, browser } = ready();
+    const { page } = browser;
+    await page.goto(`${berth.url}/`);
+    await page.getByRole("heading", { name: "Sign in to Berth" }).waitFor();
+    await page.getByLabel("User name").fill(ADMIN.name);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "incorrect username or password" }).waitFor();
+    await browser.screenshot("sign-in-refused");
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Repositories", level: 1 }).waitFor();
+    expect(await page.getByText(`Signed in as ${ADMIN.name}`).isVisible()).toBe(true);
+    const cookies = await browser.context.cookies();
+    expect(cookies.find((cookie) => cookie.name === "berth_session")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    await browser.screenshot("signed-in");
+  });
+
+  it("creates a private repository", async () => {
+    const { browser } = ready();
+    const { page } = browser;
+    await page.getByLabel("Name", { exact: true }).fill("gordon/app");
+    await page.getByLabel("Visibility").selectOption("private");
+    await page.getByLabel("Description", { exact: true }).fill("The portal test's application");
+    await page.getByRole("button", { name: "Create repository" }).click();
+    await page.getByRole("heading", { name: /gordon\/app/, level: 1 }).waitFor();
+    expect(await page.locator("h1 .badge").textContent()).toBe("private");
+  });
+
+  it("shows the tag docker pushed, with its digest, size and platform, and the pull command", async () => {
+    const { dockerd, berth, browser } = ready();
+    const { page } = browser;
+    expect(await dockerd.docker(["login", "-u", ADMIN.name, "-p", ADMIN.password, berth.host])).toMatch(/Login Succeeded/);
+    await dockerd.docker(["tag", image.id, `${berth.host}/gordon/app:v1`]);
+    pushedDigest = (await pushImage(dockerd, `${berth.host}/gordon/app:v1`)).digest;
+    await page.reload();
+    const row = page.locator('tr[data-tag="v1"]');
+    await row.waitFor();
+    expect(await row.locator("code").getAttribute("title")).toBe(pushedDigest);
+    expect(await row.textContent()).toMatch(/linux\/amd64|KiB/);
+    expect(await page.getByLabel("Pull command").inputValue()).toBe(`docker pull ${berth.host}/gordon/app:v1`);
+    await browser.screenshot("repository-with-tag");
+  });
+
+  it("deletes the tag, and restores it from the trash", async () => {
+    const { berth, browser } = ready();
+    const { page } = browser;
+    await page.getByRole("button", { name: "Delete v1" }).click();
+    await page.getByRole("button", { name: "Really delete v1" }).click();
+    await page.getByRole("status").filter({ hasText: "Deleted tag v1" }).waitFor();
+    await page.locator('tr[data-tag="v1"]').waitFor({ state: "detached" });
+    expect((await fetch(`${berth.url}/v2/gordon/app/tags/list`)).status).toBe(401);
+    await browser.screenshot("tag-deleted");
+    await page.getByRole("link", { name: "Recently deleted" }).click();
+    await page.getByRole("heading", { name: "Recently deleted" }).waitFor();
+    await browser.screenshot("trash");
+    await page.getByRole("button", { name: "Restore gordon/app:v1" }).click();
+    await page.getByRole("status").filter({ hasText: "Restored gordon/app:v1" }).waitFor();
+    await page.getByRole("button", { name: "Restore gordon/app:v1" }).waitFor({ state: "detached" });
+    await page.goto(`${berth.url}/#/repositories/gordon/app`);
+    await page.locator('tr[data-tag="v1"]').waitFor();
+    expect(await page.locator('tr[data-tag="v1"] code').getAttribute("title")).toBe(pushedDigest);
+  });
+
+  it("searches repositories by name and description", async () => {
+    const { browser } = ready();
+    const { page } = browser;
+    await page.getByRole("link", { name: "Repositories", exact: true }).first().click();
+    await page.getByRole("link", { name: "gordon/app" }).waitFor();
+    await page.getByLabel("Search repositories").fill("application");
+    await page.getByRole("link", { name: "gordon/app" }).waitFor();
+    await page.getByLabel("Search repositories").fill("nothing-like-this");
+    await page.getByText("No repository matches").waitFor();
+    await browser.screenshot("search-empty");
+  });
+
+  it("signs out", async () => {
+    const { browser } = ready();
+    const { page } = browser;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Berth" }).waitFor();
+    expect(await page.getByText("You are signed out.").isVisible()).toBe(true);
+  });
+});
