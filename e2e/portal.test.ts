@@ -1,8 +1,9 @@
 /**
  * The web portal in a real browser (headless Debian chromium, playwright-core) against Berth
- * with its own users and token service, and real docker pushing: sign in, create a private
- * repository, push with docker, see the tag with its digest, delete it, restore it from the
- * trash, search, sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
+ * with its own users and token service, and real docker pushing: sign in; create a user, an
+ * organization, a team with the user in it, a private repository and a grant to the team; the
+ * user pushes with docker and the tag appears with its digest; a robot token; delete the tag,
+ * restore it from the trash; search; sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
  */
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import { buildImage, pushImage, type BuiltImage } from "./harness/images.js";
 import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 const ADMIN = { name: "gordon", password: "gordon-portal-pw" };
+const MEMBER = { name: "orca", password: "orca-portal-pw" };
 
 let dockerd: Dockerd | undefined;
 let berth: RunningRegistry | undefined;
@@ -79,48 +81,93 @@ describe("the web portal in chromium", () => {
     await browser.screenshot("signed-in");
   });
 
-  it("creates a private repository", async () => {
+  it("creates a user, an organization with a team and a member, a private repository and a grant", async () => {
     const { browser } = ready();
     const { page } = browser;
-    await page.getByLabel("Name", { exact: true }).fill("gordon/app");
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByLabel("User name").fill(MEMBER.name);
+    await page.getByLabel("Password").fill(MEMBER.password);
+    await page.getByLabel("Global role", { exact: true }).selectOption("none");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.locator(`tr[data-user="${MEMBER.name}"]`).waitFor();
+
+    await page.getByRole("link", { name: "Organizations" }).click();
+    await page.getByLabel("Name").fill("engineering");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.getByRole("heading", { name: "engineering", level: 1 }).waitFor();
+    await page.getByLabel("Team name").fill("core");
+    await page.getByLabel("Team description").fill("Core developers");
+    await page.getByRole("button", { name: "Create team" }).click();
+    await page.getByRole("heading", { name: "Team engineering/core" }).waitFor();
+    await page.getByLabel("User name").fill(MEMBER.name);
+    await page.getByRole("button", { name: "Add member" }).click();
+    await page.getByRole("button", { name: `Remove ${MEMBER.name}` }).waitFor();
+    await browser.screenshot("team-with-member");
+
+    await page.getByRole("link", { name: "Repositories", exact: true }).first().click();
+    await page.getByLabel("Name", { exact: true }).fill("engineering/barca");
     await page.getByLabel("Visibility").selectOption("private");
     await page.getByLabel("Description", { exact: true }).fill("The portal test's application");
     await page.getByRole("button", { name: "Create repository" }).click();
-    await page.getByRole("heading", { name: /gordon\/app/, level: 1 }).waitFor();
+    await page.getByRole("heading", { name: /engineering\/barca/, level: 1 }).waitFor();
     expect(await page.locator("h1 .badge").textContent()).toBe("private");
+    await page.getByLabel("Team", { exact: true }).selectOption("core");
+    await page.getByLabel("Access", { exact: true }).selectOption("read-write");
+    await page.getByRole("button", { name: "Grant access" }).click();
+    await page.locator('tr[data-grant="core"]').waitFor();
+    expect(await page.locator('tr[data-grant="core"]').textContent()).toContain("read-write");
+    await browser.screenshot("repository-granted");
   });
 
-  it("shows the tag docker pushed, with its digest, size and platform, and the pull command", async () => {
+  it("shows the tag the team member pushed with docker: digest, size, platform, pull command", async () => {
     const { dockerd, berth, browser } = ready();
     const { page } = browser;
-    expect(await dockerd.docker(["login", "-u", ADMIN.name, "-p", ADMIN.password, berth.host])).toMatch(/Login Succeeded/);
-    await dockerd.docker(["tag", image.id, `${berth.host}/gordon/app:v1`]);
-    pushedDigest = (await pushImage(dockerd, `${berth.host}/gordon/app:v1`)).digest;
+    expect(await dockerd.docker(["login", "-u", MEMBER.name, "-p", MEMBER.password, berth.host])).toMatch(/Login Succeeded/);
+    await dockerd.docker(["tag", image.id, `${berth.host}/engineering/barca:v1`]);
+    pushedDigest = (await pushImage(dockerd, `${berth.host}/engineering/barca:v1`)).digest;
     await page.reload();
     const row = page.locator('tr[data-tag="v1"]');
     await row.waitFor();
     expect(await row.locator("code").getAttribute("title")).toBe(pushedDigest);
-    expect(await row.textContent()).toMatch(/linux\/amd64|KiB/);
-    expect(await page.getByLabel("Pull command").inputValue()).toBe(`docker pull ${berth.host}/gordon/app:v1`);
+    expect(await row.textContent()).toMatch(/KiB/);
+    expect(await page.getByLabel("Pull command").inputValue()).toBe(`docker pull ${berth.host}/engineering/barca:v1`);
     await browser.screenshot("repository-with-tag");
+  });
+
+  it("creates a robot token whose secret is shown once and works", async () => {
+    const { berth, browser } = ready();
+    const { page } = browser;
+    await page.getByRole("link", { name: "Robot tokens" }).click();
+    await page.getByLabel("Robot name").fill("ci");
+    await page.getByLabel("Reaches").selectOption("repository");
+    await page.getByLabel("Repository").fill("engineering/barca");
+    await page.getByLabel("Access").selectOption("pull");
+    await page.getByRole("button", { name: "Create robot token" }).click();
+    const secret = await page.getByLabel("Secret").inputValue();
+    expect(secret).toMatch(/^brt_/);
+    const basic = Buffer.from(`robot$ci:${secret}`).toString("base64");
+    const tags = await fetch(`${berth.url}/v2/engineering/barca/tags/list`, { headers: { authorization: `Basic ${basic}` } });
+    expect(tags.status).toBe(200);
+    await browser.screenshot("robot-created");
   });
 
   it("deletes the tag, and restores it from the trash", async () => {
     const { berth, browser } = ready();
     const { page } = browser;
+    await page.goto(`${berth.url}/#/repositories/engineering/barca`);
     await page.getByRole("button", { name: "Delete v1" }).click();
     await page.getByRole("button", { name: "Really delete v1" }).click();
     await page.getByRole("status").filter({ hasText: "Deleted tag v1" }).waitFor();
     await page.locator('tr[data-tag="v1"]').waitFor({ state: "detached" });
-    expect((await fetch(`${berth.url}/v2/gordon/app/tags/list`)).status).toBe(401);
+    expect((await fetch(`${berth.url}/v2/engineering/barca/tags/list`)).status).toBe(401);
     await browser.screenshot("tag-deleted");
     await page.getByRole("link", { name: "Recently deleted" }).click();
     await page.getByRole("heading", { name: "Recently deleted" }).waitFor();
     await browser.screenshot("trash");
-    await page.getByRole("button", { name: "Restore gordon/app:v1" }).click();
-    await page.getByRole("status").filter({ hasText: "Restored gordon/app:v1" }).waitFor();
-    await page.getByRole("button", { name: "Restore gordon/app:v1" }).waitFor({ state: "detached" });
-    await page.goto(`${berth.url}/#/repositories/gordon/app`);
+    await page.getByRole("button", { name: "Restore engineering/barca:v1" }).click();
+    await page.getByRole("status").filter({ hasText: "Restored engineering/barca:v1" }).waitFor();
+    await page.getByRole("button", { name: "Restore engineering/barca:v1" }).waitFor({ state: "detached" });
+    await page.goto(`${berth.url}/#/repositories/engineering/barca`);
     await page.locator('tr[data-tag="v1"]').waitFor();
     expect(await page.locator('tr[data-tag="v1"] code').getAttribute("title")).toBe(pushedDigest);
   });
@@ -129,9 +176,10 @@ describe("the web portal in chromium", () => {
     const { browser } = ready();
     const { page } = browser;
     await page.getByRole("link", { name: "Repositories", exact: true }).first().click();
-    await page.getByRole("link", { name: "gordon/app" }).waitFor();
+    await page.getByRole("link", { name: "engineering/barca" }).waitFor();
     await page.getByLabel("Search repositories").fill("application");
-    await page.getByRole("link", { name: "gordon/app" }).waitFor();
+    await page.getByRole("link", { name: "engineering/barca" }).waitFor();
+    await browser.screenshot("search");
     await page.getByLabel("Search repositories").fill("nothing-like-this");
     await page.getByText("No repository matches").waitFor();
     await browser.screenshot("search-empty");

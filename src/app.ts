@@ -72,7 +72,7 @@ export function createApp({ config, registry, logger, access, metrics, health, n
   // The management API also takes the web portal's session cookie (issue 6); /v2 never does.
   const portal = access?.signIn ? portalSessions(controller, access.signIn, registry.metadata, config) : undefined;
   const apiController = portal?.controller ?? controller;
-  app.use(`${prefix}/api/v0`, sessionRouter({ metadata: registry.metadata, open: controller === openAccess, cookiePath: `${prefix}/`, ...(portal ? { portal } : {}) }));
+  app.use(`${prefix}/api/v0`, sessionRouter({ metadata: registry.metadata, open: controller === openAccess, cookiePath: `${prefix}/`, accessModel: Boolean(config.auth.berth), ...(portal ? { portal } : {}) }));
 
   // Users, organizations, teams, repositories, grants, robot tokens (issue 4).
   if (access) app.use(`${prefix}/api/v0`, managementApi({ access: { ...access, controller: apiController }, config, registry }));

@@ -40,6 +40,8 @@ export async function launchBrowser(artifactFolder: string): Promise<Browser> {
   context.setDefaultTimeout(30_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const artifacts = join(PROJECT_ROOT, "e2e", "artifacts", artifactFolder);
+  // Only this run's screenshots: numbered steps from an older run would mislead.
+  rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   let count = 0;
   return {

@@ -12,6 +12,7 @@ export const PORTAL_SCHEMAS: Record<string, Schema> = {
     type: "object",
     properties: {
       signIn: { type: "string", enum: ["available", "not-needed", "unavailable"], description: "not-needed: no access control; unavailable: an external token issuer" },
+      accessModel: { type: "boolean", description: "users, organizations, teams and robots are managed by Berth (auth.berth)" },
       account: {
         type: ["object", "null"],
         properties: { name: { type: "string" }, role: { type: "string" }, source: { type: "string" }, isAdmin: { type: "boolean" } },

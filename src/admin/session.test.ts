@@ -158,7 +158,7 @@ describe("portal sign-in with htpasswd and without access control", () => {
   it("needs no sign-in without access control", async () => {
     const { app: none } = await securedRegistry({});
     const res = await request(none).get("/api/v0/session").expect(200);
-    expect(res.body).toMatchObject({ signIn: "not-needed", account: { isAdmin: true } });
+    expect(res.body).toMatchObject({ signIn: "not-needed", accessModel: false, account: { isAdmin: true } });
     await request(none).post("/api/v0/session").send({ username: "x", password: "y" }).expect(400);
     await request(none).get("/api/v0/repositories").expect(200);
   });

@@ -1,6 +1,6 @@
 /**
  * Signing in to the web portal, under /api/v0:
- *   GET    /session   who the portal's caller is: {signIn, account, csrfToken, expiresAt}
+ *   GET    /session   who the portal's caller is: {signIn, accessModel, account, csrfToken, expiresAt}
  *                     signIn: "available" | "not-needed" (no access control) | "unavailable"
  *                     (an external token issuer decides who is who)
  *   POST   /session   {username, password} → the same, and the HttpOnly session cookie
@@ -26,6 +26,8 @@ export interface SessionApiDependencies {
   open: boolean;
   /** The cookie's path (http.prefix + "/"). */
   cookiePath: string;
+  /** Berth's own users, organizations, teams and robots are managed here (auth.berth). */
+  accessModel: boolean;
 }
 
 export interface AccountView {
@@ -45,17 +47,21 @@ function accountView(authorization: Authorization): AccountView {
   };
 }
 
-export function sessionRouter({ metadata, portal, open, cookiePath }: SessionApiDependencies): Router {
+export function sessionRouter({ metadata, portal, open, cookiePath, accessModel }: SessionApiDependencies): Router {
   const router = Router();
   const audit = (actor: string, action: string, target: string, detail: Record<string, unknown> | null) =>
     metadata.access.addAudit({ at: new Date().toISOString(), actor, action, target, detail });
   const setCookie = (req: Request, res: Response, value: string, maxAgeMs: number) =>
     res.setHeader("Set-Cookie", sessionCookie(value, { path: cookiePath, secure: req.secure, maxAge: Math.floor(maxAgeMs / 1000) }));
   const view = (caller: SessionCaller | null) => {
-    if (!portal) return { signIn: open ? "not-needed" : "unavailable", account: open ? { name: "", role: "admin", source: "none", isAdmin: true } : null, csrfToken: null, expiresAt: null };
-    if (!caller) return { signIn: "available", account: null, csrfToken: null, expiresAt: null };
+    if (!portal) {
+      const account = open ? { name: "", role: "admin", source: "none", isAdmin: true } : null;
+      return { signIn: open ? "not-needed" : "unavailable", accessModel, account, csrfToken: null, expiresAt: null };
+    }
+    if (!caller) return { signIn: "available", accessModel, account: null, csrfToken: null, expiresAt: null };
     return {
       signIn: "available",
+      accessModel,
       account: accountView(caller.authorization),
       csrfToken: caller.session.csrfToken,
       expiresAt: new Date(portal.sessions.endsAt(caller.session)).toISOString(),

@@ -3,29 +3,49 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { del, get, onSignedOut, setCsrfToken } from "./api";
 import { ErrorMessage, Loading } from "./components/common";
+import { Account as AccountPage } from "./pages/Account";
+import { Organization, Organizations, Team } from "./pages/Organizations";
 import { Repositories } from "./pages/Repositories";
 import { Repository } from "./pages/Repository";
 import { SignIn } from "./pages/SignIn";
+import { Robots } from "./pages/Robots";
 import { Trash } from "./pages/Trash";
+import { Users } from "./pages/Users";
 import { after, href, useRoute } from "./router";
 import type { Account, SessionInfo } from "./types";
 
 interface NavItem {
   path: string;
   label: string;
+  /** Administrators only. */
   admin?: boolean;
+  /** Only where Berth manages users, organizations and robots (auth.berth). */
+  accessModel?: boolean;
 }
 
 const NAV: NavItem[] = [
   { path: "/repositories", label: "Repositories" },
+  { path: "/orgs", label: "Organizations", accessModel: true },
+  { path: "/robots", label: "Robot tokens", accessModel: true },
+  { path: "/users", label: "Users", admin: true, accessModel: true },
   { path: "/trash", label: "Recently deleted", admin: true },
 ];
 
-function Page({ path, account }: { path: string; account: Account }) {
+function Page({ path, session, account }: { path: string; session: SessionInfo; account: Account }) {
   if (path === "/" || path === "/repositories" || path.startsWith("/repositories?")) return <Repositories account={account} />;
   const repository = after(path, "/repositories");
-  if (repository) return <Repository name={repository} account={account} />;
+  if (repository) return <Repository name={repository} account={account} accessModel={session.accessModel} />;
   if (path === "/trash" && account.isAdmin) return <Trash />;
+  if (session.accessModel) {
+    if (path === "/orgs") return <Organizations account={account} />;
+    const teamMatch = /^\/orgs\/([^/]+)\/teams\/([^/]+)$/.exec(path);
+    if (teamMatch) return <Team org={decodeURIComponent(teamMatch[1] ?? "")} team={decodeURIComponent(teamMatch[2] ?? "")} />;
+    const org = after(path, "/orgs");
+    if (org && !org.includes("/")) return <Organization org={org} account={account} />;
+    if (path === "/robots") return <Robots />;
+    if (path === "/users" && account.isAdmin) return <Users />;
+    if (path === "/account") return <AccountPage account={account} />;
+  }
   return (
     <>
       <h1>Not found</h1>
@@ -56,7 +76,7 @@ function Shell({ session, onSignOut, children, path }: { session: SessionInfo; o
         </a>
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((item) => !item.admin || account?.isAdmin).map((item) => (
+            {NAV.filter((item) => (!item.admin || account?.isAdmin) && (!item.accessModel || session.accessModel)).map((item) => (
               <li key={item.path}>
                 <a href={href(item.path)} aria-current={path === item.path || path.startsWith(`${item.path}/`) ? "page" : undefined}>
                   {item.label}
@@ -71,7 +91,15 @@ function Shell({ session, onSignOut, children, path }: { session: SessionInfo; o
           ) : (
             <>
               <span>
-                Signed in as <strong>{account?.name}</strong> ({account?.role})
+                Signed in as{" "}
+                {session.accessModel ? (
+                  <a href={href("/account")} aria-label={`Your account: ${account?.name ?? ""}`}>
+                    <strong>{account?.name}</strong>
+                  </a>
+                ) : (
+                  <strong>{account?.name}</strong>
+                )}{" "}
+                ({account?.role})
               </span>
               <button type="button" onClick={onSignOut}>
                 Sign out
@@ -142,7 +170,7 @@ export function App() {
   }
   return (
     <Shell session={session} onSignOut={() => void signOut()} path={path}>
-      <Page path={path} account={session.account} />
+      <Page path={path} session={session} account={session.account} />
     </Shell>
   );
 }

@@ -1,12 +1,19 @@
 /**
- * Searching repositories by name and description. Until the registry has a search endpoint
- * (/api/v0/search), the list the user may see is filtered here.
+ * Repositories the user may pull: all of them page by page, or those matching a search term,
+ * ranked by the registry (GET /api/v0/search: name, description and tags).
  */
 import { get } from "./api";
 import type { RepositoryView } from "./types";
 
-/** Every repository the user may pull (the API filters), page by page. */
-export async function allRepositories(): Promise<RepositoryView[]> {
+export const SEARCH_LIMIT = 100;
+
+export interface RepositoryList {
+  repositories: (RepositoryView & { match?: string })[];
+  /** How many match in all (more than shown when over SEARCH_LIMIT). */
+  total: number;
+}
+
+async function allRepositories(): Promise<RepositoryView[]> {
   const all: RepositoryView[] = [];
   let last: string | undefined;
   for (let page = 0; page < 20; page++) {
@@ -19,12 +26,12 @@ export async function allRepositories(): Promise<RepositoryView[]> {
   return all;
 }
 
-export async function searchRepositories(query: string): Promise<RepositoryView[]> {
-  const all = await allRepositories();
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return all;
-  return all.filter((repository) => {
-    const text = `${repository.name} ${repository.description}`.toLowerCase();
-    return words.every((word) => text.includes(word));
-  });
+export async function searchRepositories(term: string): Promise<RepositoryList> {
+  const q = term.trim();
+  if (q === "") {
+    const repositories = await allRepositories();
+    return { repositories, total: repositories.length };
+  }
+  const found = await get<{ total: number; results: (RepositoryView & { match: string })[] }>(`search?${new URLSearchParams({ q, limit: String(SEARCH_LIMIT) })}`);
+  return { repositories: found.results, total: found.total };
 }

@@ -8,6 +8,7 @@ export interface Account {
 
 export interface SessionInfo {
   signIn: "available" | "not-needed" | "unavailable";
+  accessModel: boolean;
   account: Account | null;
   csrfToken: string | null;
   expiresAt: string | null;
@@ -44,4 +45,40 @@ export interface DeletedItem {
   restoredBy: string | null;
   changedAt: string | null;
   gcRun: number | null;
+}
+
+export interface TeamView {
+  org: string;
+  name: string;
+  description: string;
+  ldapGroupDn: string | null;
+}
+
+export interface Grant {
+  org: string;
+  team: string;
+  repository: string;
+  level: "read-only" | "read-write" | "admin";
+}
+
+export interface UserView {
+  name: string;
+  fullName: string;
+  role: "none" | "read-only" | "read-write" | "admin";
+  source: "managed" | "ldap";
+  active: boolean;
+  createdAt: string;
+}
+
+export interface RobotView {
+  id: string;
+  name: string;
+  login: string;
+  scope: { kind: "repository" | "namespace"; name: string };
+  access: "pull" | "push";
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
 }

@@ -1,4 +1,4 @@
-/** Repositories the signed-in user may pull, searchable by name and description; a form to create one. */
+/** Repositories the signed-in user may pull, searchable by name, description and tag; a form to create one. */
 import { useState } from "preact/hooks";
 import { post } from "../api";
 import { ErrorMessage, Loading, Section, StatusMessage, useAction, useLoad } from "../components/common";
@@ -18,7 +18,7 @@ export function Repositories({ account }: { account: Account }) {
         <input
           id="repository-search"
           type="search"
-          placeholder="name or description"
+          placeholder="name, description or tag"
           value={query}
           onInput={(event) => setQuery(event.currentTarget.value)}
         />
@@ -26,7 +26,7 @@ export function Repositories({ account }: { account: Account }) {
       {list.loading && !list.data ? <Loading what="repositories" /> : null}
       <ErrorMessage message={list.error} />
       {list.data ? (
-        list.data.length === 0 ? (
+        list.data.repositories.length === 0 ? (
           <p>{query ? `No repository matches “${query}”.` : "No repositories yet: push an image, or create one below."}</p>
         ) : (
           <table class="list" aria-label="Repositories">
@@ -38,7 +38,7 @@ export function Repositories({ account }: { account: Account }) {
               </tr>
             </thead>
             <tbody>
-              {list.data.map((repository) => (
+              {list.data.repositories.map((repository) => (
                 <tr key={repository.name}>
                   <td>
                     <a href={href(`/repositories/${repository.name}`)}>{repository.name}</a>
@@ -52,6 +52,11 @@ export function Repositories({ account }: { account: Account }) {
             </tbody>
           </table>
         )
+      ) : null}
+      {list.data && list.data.total > list.data.repositories.length ? (
+        <p class="hint">
+          Showing the best {list.data.repositories.length} of {list.data.total} matches: refine the search to see others.
+        </p>
       ) : null}
       <NewRepository account={account} />
     </>

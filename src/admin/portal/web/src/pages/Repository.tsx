@@ -9,15 +9,22 @@ import { ConfirmButton, CopyField, ErrorMessage, Loading, Section, StatusMessage
 import { bytes, shortDigest, when } from "../format";
 import { href, navigate } from "../router";
 import type { Account, RepositoryView, TagDetails } from "../types";
+import { RepositoryGrants } from "./Organizations";
 
 /** The registry's address as docker wants it: host[:port], no scheme. */
 function registryHost(): string {
   return window.location.host;
 }
 
-export function Repository({ name, account }: { name: string; account: Account }) {
+export function Repository({ name, account, accessModel }: { name: string; account: Account; accessModel: boolean }) {
   const repository = useLoad(() => get<RepositoryView>(`repositories/${repoPath(name)}`), name);
   const tags = useLoad(() => get<{ tags: TagDetails[] }>(`repositories/${repoPath(name)}/_tags?n=1000`), name);
+  const namespace = name.includes("/") ? name.slice(0, name.indexOf("/")) : null;
+  // Team grants exist for repositories of an organization only.
+  const org = useLoad(
+    () => (accessModel && namespace ? get<{ name: string }>(`orgs/${encodeURIComponent(namespace)}`).then(() => true, () => false) : Promise.resolve(false)),
+    `${accessModel}:${namespace ?? ""}`,
+  );
   const action = useAction();
   const mayAdminister = account.isAdmin || repository.data?.namespace === account.name;
 
@@ -101,6 +108,7 @@ export function Repository({ name, account }: { name: string; account: Account }
         ) : null}
       </Section>
 
+      {org.data && namespace ? <RepositoryGrants repository={name} org={namespace} /> : null}
       {mayAdminister ? <RepositorySettings info={info} onSaved={repository.reload} /> : null}
       {account.isAdmin ? (
         <Section title="Delete repository">
