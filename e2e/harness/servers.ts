@@ -50,6 +50,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** count different free ports, for a server made of several listening processes. */
+export async function distinctPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `berth-${prefix}-`));
 }

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort, requireProgram, tempDir } from "./servers.js";
+import { distinctPorts, requireProgram, tempDir } from "./servers.js";
 
 export interface RunningSwift {
   /** tempauth's v1 auth endpoint, e.g. http://127.0.0.1:41234/auth/v1.0 */
@@ -100,12 +100,6 @@ function ensureSwiftConf(): void {
   const staged = `${SWIFT_CONF}.${process.pid}.tmp`;
   writeFileSync(staged, "[swift-hash]\nswift_hash_path_prefix = berth-test\nswift_hash_path_suffix = berth-test\n");
   renameSync(staged, SWIFT_CONF);
-}
-
-async function distinctPorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
 }
 
 /** One replica, one device, 2^6 partitions: enough for a test and quick to build. */
