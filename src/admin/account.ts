@@ -2,11 +2,12 @@
  * Who am I, and does a login work (e.g. after changing the LDAP settings):
  *   GET  /accounts/me        {"accountInfo": {name, isAdmin, isReadOnly, isReadWrite, isAnonymous}}
  *   POST /auth/test-login    {username, password} → the same for that account, or 401 (administrators;
- *                            counted as a login attempt)
+ *                            counted as a login attempt); 503 with the reason when LDAP cannot be reached
  */
 import { Router } from "express";
 import type { AccessManagement } from "../access/management.js";
 import type { Authorization } from "../auth/controller.js";
+import { LdapUnavailableError } from "../auth/ldap-errors.js";
 import { caller, jsonBody, requiredString } from "./request.js";
 import { RegistryError } from "../registry/errors.js";
 import { forbidden } from "../access/errors.js";
@@ -21,7 +22,10 @@ export function accountRouter(management: AccessManagement, testLogin: TestLogin
   router.post("/auth/test-login", async (req, res) => {
     if (!caller(res).isAdmin) throw forbidden("only administrators may test logins");
     const body = jsonBody(req);
-    const authorization = await testLogin(req.socket.remoteAddress ?? "unknown", requiredString(body, "username"), requiredString(body, "password"));
+    const authorization = await testLogin(req.socket.remoteAddress ?? "unknown", requiredString(body, "username"), requiredString(body, "password")).catch((error: unknown) => {
+      // What the test is for: telling the administrator why the directory cannot be used.
+      throw error instanceof LdapUnavailableError ? error.forAdministrators() : error;
+    });
     if (!authorization) throw new RegistryError("UNAUTHORIZED", "incorrect username or password", undefined, 401);
     res.json({ accountInfo: await management.accountInfo(authorization) });
   });

@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import type { LdapConfig } from "../config/types.js";
 import type { MetadataStore } from "../metadata/store.js";
+import { describeLdapFailure, LdapUnavailableError } from "./ldap-errors.js";
 import { provisionLdapUser, type LdapDirectory } from "./ldap.js";
 
 export interface LdapSyncReport {
@@ -35,7 +36,7 @@ export class LdapSync {
   }
 
   private async sync(): Promise<LdapSyncReport> {
-    const admins = new Set(this.config.admingroupdn ? await this.directory.groupMembers(this.config.admingroupdn) : []);
+    const admins = new Set(this.config.admingroupdn ? await this.adminGroupMembers(this.config.admingroupdn) : []);
     const report: LdapSyncReport = { teams: [], failures: [] };
     for (const team of await this.metadata.access.ldapTeams()) {
       try {
@@ -48,7 +49,7 @@ export class LdapSync {
         await this.metadata.access.setMembers(team.org, team.name, members);
         report.teams.push({ org: team.org, team: team.name, members });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeLdapFailure(error, this.config.url);
         report.failures.push({ org: team.org, team: team.name, error: message });
         this.logger.error({ team: `${team.org}/${team.name}`, group: team.ldapGroupDn, err: message }, "LDAP team sync failed");
       }
@@ -69,11 +70,20 @@ export class LdapSync {
     return report;
   }
 
+  /** Without the admin group nothing can be synced: the directory is unavailable. */
+  private async adminGroupMembers(groupDn: string): Promise<string[]> {
+    try {
+      return await this.directory.groupMembers(groupDn);
+    } catch (error) {
+      throw new LdapUnavailableError(describeLdapFailure(error, this.config.url));
+    }
+  }
+
   start(): void {
     const tick = () => {
       this.run().then(
         (report) => this.logger.info({ teams: report.teams.length, failures: report.failures.length }, "LDAP sync done"),
-        (error: unknown) => this.logger.error({ err: error instanceof Error ? error.message : String(error) }, "LDAP sync failed"),
+        (error: unknown) => this.logger.error({ err: error instanceof LdapUnavailableError ? error.reason : String(error) }, "LDAP sync failed"),
       );
     };
     tick();

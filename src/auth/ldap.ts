@@ -5,15 +5,18 @@
  * members of admingroupdn get the admin role. Group membership is read by memberUid (posix
  * groups), member/uniqueMember (groups of DNs) or the user's memberOf.
  */
-import { Client, type Entry } from "ldapts";
+import { Client, ResultCodeError, type Entry } from "ldapts";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "pino";
 import { isAccountName } from "../access/namespace.js";
+import { ConfigError } from "../config/errors.js";
 import type { LdapConfig } from "../config/types.js";
 import type { GlobalRole, UserRecord } from "../metadata/access-records.js";
 import type { MetadataStore } from "../metadata/store.js";
 import type { Authenticator } from "./authenticator.js";
+import { describeLdapFailure, LdapUnavailableError } from "./ldap-errors.js";
 import type { Principal } from "./principal.js";
 import { VerifiedCache } from "./verified-cache.js";
 
@@ -45,11 +48,25 @@ function sameDn(a: string, b: string): boolean {
 }
 
 export class LdapDirectory {
-  constructor(private readonly config: LdapConfig) {}
+  /** ldap.tls.ca, read once at start so that a wrong path stops the start, naming the key. */
+  private readonly ca: Buffer | undefined;
+
+  constructor(private readonly config: LdapConfig) {
+    try {
+      this.ca = config.tls.ca ? readFileSync(config.tls.ca) : undefined;
+    } catch (error) {
+      throw new ConfigError([`ldap.tls.ca: cannot read ${config.tls.ca}: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+  }
 
   private tlsOptions(): ConnectionOptions {
+    // StartTLS upgrades a socket ldapts opened: without the host, Node would check the
+    // certificate against "localhost". SNI takes host names only.
+    const host = new URL(this.config.url).hostname.replace(/^\[|\]$/g, "");
     return {
-      ...(this.config.tls.ca ? { ca: readFileSync(this.config.tls.ca) } : {}),
+      host,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      ...(this.ca ? { ca: this.ca } : {}),
       rejectUnauthorized: !this.config.tls.insecureskipverify,
     };
   }
@@ -64,7 +81,12 @@ export class LdapDirectory {
       ...(ldaps ? { tlsOptions: this.tlsOptions() } : {}),
       strictDN: false,
     });
-    if (this.config.starttls) await client.startTLS(this.tlsOptions());
+    try {
+      if (this.config.starttls) await client.startTLS(this.tlsOptions());
+    } catch (error) {
+      await client.unbind().catch(() => undefined);
+      throw error;
+    }
     return client;
   }
 
@@ -108,15 +130,20 @@ export class LdapDirectory {
     });
   }
 
-  /** A bind as the user. An empty password would be an unauthenticated bind, which "succeeds": refused. */
+  /**
+   * A bind as the user. An empty password would be an unauthenticated bind, which "succeeds":
+   * refused. The server refusing the bind is a wrong password; anything else (connection, TLS)
+   * is thrown.
+   */
   async checkPassword(dn: string, password: string): Promise<boolean> {
     if (password === "") return false;
     const client = await this.connect();
     try {
       await client.bind(dn, password);
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof ResultCodeError) return false;
+      throw error;
     } finally {
       await client.unbind().catch(() => undefined);
     }
@@ -201,17 +228,26 @@ export class LdapAuthenticator implements Authenticator {
       const record = await this.metadata.access.getUser(user);
       if (record?.source === "ldap" && record.active) return { kind: "user", name: record.name, role: record.role, source: "ldap" };
     }
-    try {
+    const checked = await this.askDirectory(user, async () => {
       const found = await this.directory.findUser(user);
       if (!found || !(await this.directory.checkPassword(found.dn, password))) return null;
       const isAdmin = this.config.admingroupdn ? await this.directory.isMember(this.config.admingroupdn, found) : false;
-      const record = await provisionLdapUser(this.metadata, this.config, found.login, found.fullName, isAdmin);
-      if (!record?.active) return null;
-      this.verified.add(user, password);
-      return { kind: "user", name: record.name, role: record.role, source: "ldap" };
+      return { found, isAdmin };
+    });
+    if (!checked) return null;
+    const record = await provisionLdapUser(this.metadata, this.config, checked.found.login, checked.found.fullName, checked.isAdmin);
+    if (!record?.active) return null;
+    this.verified.add(user, password);
+    return { kind: "user", name: record.name, role: record.role, source: "ldap" };
+  }
+
+  private async askDirectory<T>(user: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
     } catch (error) {
-      this.logger.error({ err: error instanceof Error ? error.message : String(error), url: this.config.url }, "LDAP login failed: directory unreachable or misconfigured");
-      return null;
+      const reason = describeLdapFailure(error, this.config.url);
+      this.logger.error({ err: reason, user }, "LDAP login failed: the directory cannot be reached or refuses Berth");
+      throw new LdapUnavailableError(reason);
     }
   }
 }

@@ -2,7 +2,9 @@
  * Failed logins, counted per user name and per client address over a sliding window. Once
  * either count reaches its limit, further attempts are refused before any password is
  * checked, until the oldest failure leaves the window. A success clears the user's count.
- * In memory: a replica limits what reaches it (the limits are per process).
+ * In memory: a replica limits what reaches it (the limits are per process, a known limit
+ * documented in README.md and config.example.yml; moving the counts into the metadata
+ * database is left to the scale-out work). The address is the TCP peer's.
  */
 export interface ThrottleLimits {
   peruser: number;
