@@ -70,7 +70,8 @@ beforeAll(async () => {
     // -O0: SQLite compiles in seconds instead of minutes; the image works the same.
     ready().docker(["build", "-q", "--network", "host", "--build-arg", `BASE=${bases.runtime}`, "--build-arg", `BUILD_BASE=${bases.build}`, "--build-arg", "CFLAGS=-O0", "-t", IMAGE, PROJECT_ROOT]),
   );
-});
+  // Two debootstraps and an image build: about 6 minutes on a quiet machine, more than twice that on a loaded one.
+}, 30 * 60_000);
 
 afterAll(async () => {
   process.stderr.write(`ops-image timings (s, bases ${bases?.cached ? "from cache" : "made"}): ${JSON.stringify(timings)}\n`);

@@ -112,7 +112,7 @@ beforeAll(async () => {
   swift = await startSwift();
   proxy = new FaultProxy(new URL(swift.authUrl));
   await proxy.start();
-}, 120_000);
+});
 
 afterAll(async () => {
   await proxy?.stop();

@@ -116,7 +116,7 @@ beforeAll(async () => {
   multi = source.index([amd64, arm64]);
   source.tag("one", one);
   source.tag("multi", multi);
-}, 180_000);
+});
 
 afterAll(async () => {
   await swift?.stop();

@@ -25,7 +25,7 @@ let inspector: SwiftInspector;
 beforeAll(async () => {
   swift = await startSwift();
   inspector = await inspectSwift(swift);
-}, 120_000);
+});
 
 afterAll(async () => {
   await swift?.stop();
