@@ -3,6 +3,7 @@ import { CheckedDriver, type CheckedOptions } from "./checked.js";
 import { createAzureDriver } from "./azure/index.js";
 import { FilesystemDriver } from "./filesystem/driver.js";
 import { InMemoryDriver } from "./inmemory/driver.js";
+import { createS3Driver } from "./s3/index.js";
 import { createSwiftDriver } from "./swift/index.js";
 
 export type DriverParameters = Record<string, unknown>;
@@ -27,6 +28,7 @@ const FACTORIES: Record<string, Factory> = {
     };
   },
   inmemory: () => ({ driver: new InMemoryDriver() }),
+  s3: (parameters) => createS3Driver(parameters),
   swift: (parameters) => createSwiftDriver(parameters),
   azure: createAzureDriver,
 };

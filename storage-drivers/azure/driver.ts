@@ -17,8 +17,9 @@ import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
 import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
 import type { AzureSettings } from "./config.js";
 import { BlobNames } from "./names.js";
-import { azureCodeOf, statusOf, withRetries, type RetryPolicy } from "./retry.js";
-import { resumingStream } from "./reader.js";
+import { resumingStream } from "../resuming-reader.js";
+import { walkByListing } from "../walk.js";
+import { azureCodeOf, isTransient, statusOf, withRetries, type RetryPolicy } from "./retry.js";
 import { openAppendWriter, type Retry } from "./writer.js";
 
 /** How long a redirect URL stays valid: registry:2's default for URLFor. */
@@ -121,6 +122,8 @@ export class AzureDriver implements StorageDriver {
       start: offset,
       end: contentLength,
       maxResumes: DOWNLOAD_RESUMES,
+      isTransient,
+      driver: this.name,
       path,
     });
     // Destroyed before the first read (a client gone at once): release that download's connection too.
@@ -199,18 +202,7 @@ export class AzureDriver implements StorageDriver {
 
   async *walk(path: string): AsyncIterable<FileInfo> {
     await this.ensureContainer();
-    const children = await this.children(path);
-    if (children.length === 0 && path !== "/") throw new PathNotFoundError(path, this.name);
-    for (const child of children) {
-      yield child;
-      if (child.isDir) {
-        try {
-          yield* this.walk(child.path);
-        } catch (error) {
-          if (!(error instanceof PathNotFoundError)) throw error; // emptied while walking
-        }
-      }
-    }
+    yield* walkByListing(path, (directory) => this.children(directory), this.name);
   }
 
   /** A read-only SAS URL for GET and HEAD; null when there is no account key to sign with. */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { StorageError, StorageUnavailableError } from "../errors.js";
 import { authRequest, parseAuthAnswer, type Credentials, type Session } from "./auth.js";
 import { discardBody, header, HttpTransport, readBody, type HttpRequest } from "./http.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, isConnectionError, isTransientStatus, parseRetryAfter, type RetryPolicy } from "../retry.js";
 
 const DRIVER = "swift";
 /** A token this close to its expiry is renewed before use. */
@@ -231,12 +231,12 @@ export class SwiftClient {
       try {
         const response = await attempt();
         const status = response.statusCode ?? 0;
-        if (!isRetryableStatus(status)) return response;
+        if (!isTransientStatus(status)) return response;
         retryAfter = parseRetryAfter(header(response, "retry-after"));
         await discardBody(response);
         lastProblem = `answered ${status}`;
       } catch (error) {
-        if (!isRetryableError(error)) throw error;
+        if (!isConnectionError(error)) throw error;
         lastProblem = error instanceof Error ? error.message : String(error);
       }
       if (retry >= this.retry.maxRetries) {

@@ -14,7 +14,7 @@ import { SwiftClient, SwiftHttpError, type SwiftClientOptions } from "./client.j
 import type { SwiftConfig } from "./config.js";
 import { header } from "./http.js";
 import { childPrefix, driverPath, objectName } from "./layout.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableError, type RetryPolicy } from "./retry.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, isConnectionError, type RetryPolicy } from "../retry.js";
 import { sameSegments, SwiftStore, type LargeObject } from "./store.js";
 import { pickDigest, tempUrl, type TempUrlDigest } from "./tempurl.js";
 import { SwiftWriter } from "./writer.js";
@@ -220,7 +220,7 @@ export class SwiftDriver implements StorageDriver {
         return;
       } catch (error) {
         response.destroy();
-        if (!isRetryableError(error) || retry >= this.retry.maxRetries) throw error;
+        if (!isConnectionError(error) || retry >= this.retry.maxRetries) throw error;
         retry++;
         await sleep(backoffDelay(this.retry, retry));
         response = await this.store.get(name, position);
