@@ -5,6 +5,7 @@
  * listens; main.ts does.
  */
 import express, { type Express } from "express";
+import { apiConsole } from "./admin/api-console.js";
 import { deletedRouter } from "./admin/deleted.js";
 import { gcRouter } from "./admin/gc.js";
 import type { Logger } from "pino";
@@ -85,6 +86,9 @@ export function createApp({ config, registry, logger, access, metrics, health, n
 
   // Soft deletes and garbage collection (issue 5).
   app.use(`${prefix}/api/v0`, requireAdmin(apiController), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
+
+  // The API console (issue 6): Swagger UI over the OpenAPI document, same origin as the API.
+  if (config.ui.enabled) app.use(`${prefix}/api/docs`, apiConsole({ prefix }));
 
   // The web portal's static build (issue 6), at the root.
   if (config.ui.enabled) app.use(`${prefix}/`, portalStatic());
