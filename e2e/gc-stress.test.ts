@@ -6,15 +6,14 @@
  * client was told was pushed (and did not delete) pulls, every blob in storage hashes to its
  * name, and no pull during the run ever missed a blob of an acknowledged push.
  *
- * Duration: BERTH_GC_STRESS_SECONDS, 60 by default so the e2e run stays within its budget
- * (the issue asks for 2 minutes: BERTH_GC_STRESS_SECONDS=120).
+ * Duration: BERTH_GC_STRESS_SECONDS, 120 by default (the issue's 2 minutes).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { garbageCollect, verifyAllBlobs } from "./harness/berth-gc.js";
 import { startBerth, type RunningRegistry } from "./harness/servers.js";
 
-const SECONDS = Number(process.env.BERTH_GC_STRESS_SECONDS ?? 60);
+const SECONDS = Number(process.env.BERTH_GC_STRESS_SECONDS ?? 120);
 const CLIENTS = 8;
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
