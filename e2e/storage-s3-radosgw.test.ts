@@ -1,8 +1,11 @@
 /**
- * Ceph radosgw as a second, independent real S3 (beside Swift's s3api): the harness starts it,
- * and the S3 calls the s3 storage driver relies on work against it with @aws-sdk/client-s3 —
- * buckets, objects, listing with prefix and delimiter, batch delete, and multipart uploads with
- * ListParts, UploadPartCopy and Abort.
+ * Ceph radosgw as a second, independent real S3 (beside Swift's s3api):
+ * - the S3 calls the s3 storage driver relies on work against it with @aws-sdk/client-s3 —
+ *   buckets, objects, listing with prefix and delimiter, batch delete, and multipart uploads
+ *   with ListParts, UploadPartCopy and Abort — and a second cluster runs beside the first;
+ * - the s3 driver passes the shared driver suite on it (5 MiB parts, nothing left behind);
+ * - docker pushes to and pulls from Berth configured with REGISTRY_STORAGE=s3 variables for it,
+ *   layers stored under registry:2's keys and served to docker by presigned redirects.
  */
 import {
   AbortMultipartUploadCommand,
@@ -24,16 +27,27 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StorageDriver } from "../storage-drivers/driver.js";
+import { createDriver } from "../storage-drivers/index.js";
+import { runDriverSuite } from "../storage-drivers/suite.js";
+import { startDockerd, type Dockerd } from "./harness/dockerd.js";
+import { buildImageSet, imageId, MiB, pushImage, removeAllImages, type ImageSet } from "./harness/images.js";
 import { startRadosgw, type RunningRadosgw } from "./harness/radosgw.js";
+import { inspectS3, s3Parameters, s3RegistryEnv, type S3Inspector } from "./harness/s3.js";
+import { startBerth, type RunningRegistry } from "./harness/servers.js";
 
-const MiB = 1024 * 1024;
 const BUCKET = "berth-radosgw-test";
+const DRIVER_BUCKET = "berth-radosgw-driver";
+const REGISTRY_BUCKET = "berth-radosgw-registry";
+/** S3's smallest part, so every write above it is a real multipart upload and every move above it a multipart copy. */
+const SMALL_PARTS = { chunksize: 5 * MiB, multipartcopychunksize: 5 * MiB, multipartcopythresholdsize: 5 * MiB };
 
 let radosgw: RunningRadosgw;
 let s3: S3Client;
+let inspector: S3Inspector;
 
 function client(target: RunningRadosgw): S3Client {
   return new S3Client({
@@ -49,11 +63,13 @@ beforeAll(async () => {
   radosgw = await startRadosgw();
   console.log(`radosgw started in ${Date.now() - started} ms at ${radosgw.endpoint}`);
   s3 = client(radosgw);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  inspector = inspectS3(radosgw);
+  for (const bucket of [BUCKET, DRIVER_BUCKET, REGISTRY_BUCKET]) await inspector.createBucket(bucket);
 }, 400_000);
 
 afterAll(async () => {
   s3?.destroy();
+  inspector?.client.destroy();
   await radosgw?.stop();
 });
 
@@ -212,5 +228,142 @@ describe("radosgw as a real S3", () => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "still-here", Body: "yes" }));
     expect((await body("still-here")).toString()).toBe("yes");
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "still-here" }));
+  });
+});
+
+/** Deletes every top-level path through the driver, then checks nothing at all is left below the root: no object, no upload in progress. */
+async function expectNothingLeft(driver: StorageDriver, root: string): Promise<void> {
+  for (const path of await driver.list("/")) await driver.delete(path);
+  expect(await inspector.objects(DRIVER_BUCKET, `${root}/`)).toEqual([]);
+  expect(await inspector.uploads(DRIVER_BUCKET, `${root}/`)).toEqual([]);
+}
+
+runDriverSuite("s3 (radosgw)", async () => {
+  const root = `suite-${randomUUID()}`;
+  const driver = createDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
+  return { driver, cleanup: () => expectNothingLeft(driver, root) };
+});
+
+describe("s3 driver on radosgw: appends and resumed uploads", () => {
+  const driverAt = (root: string) => createDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
+
+  async function sha256Of(driver: StorageDriver, path: string): Promise<string> {
+    const hash = createHash("sha256");
+    for await (const chunk of await driver.reader(path)) hash.update(chunk as Buffer);
+    return hash.digest("hex");
+  }
+
+  it("appends across writers (read back when small, UploadPartCopy when large), and an abort keeps the old content", async () => {
+    const root = `append-${randomUUID()}`;
+    const driver = driverAt(root);
+    let expected = Buffer.alloc(0);
+    for (const part of [randomBytes(3 * MiB), randomBytes(3 * MiB + 5), randomBytes(7 * MiB), randomBytes(10)]) {
+      const writer = await driver.writer("/u/data", { append: true });
+      expect(writer.size).toBe(expected.length);
+      await writer.write(part);
+      await writer.commit();
+      expected = Buffer.concat([expected, part]);
+    }
+    expect((await driver.stat("/u/data")).size).toBe(expected.length);
+    const aborted = await driver.writer("/u/data", { append: true });
+    await aborted.write(randomBytes(6 * MiB));
+    await aborted.abort();
+    expect(await sha256Of(driver, "/u/data")).toBe(createHash("sha256").update(expected).digest("hex"));
+    await expectNothingLeft(driver, root);
+  });
+
+  it("finds a multipart upload left in progress and continues it; drops a stale one beside the object", async () => {
+    const root = `resume-${randomUUID()}`;
+    const driver = driverAt(root);
+    const Key = `${root}/_uploads/u/data`;
+    const first = [randomBytes(5 * MiB), randomBytes(1000)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: DRIVER_BUCKET, Key }));
+    for (const [index, Body] of first.entries()) await s3.send(new UploadPartCommand({ Bucket: DRIVER_BUCKET, Key, UploadId, PartNumber: index + 1, Body }));
+    const writer = await driver.writer("/_uploads/u/data", { append: true });
+    expect(writer.size).toBe(5 * MiB + 1000);
+    const more = randomBytes(2 * MiB);
+    await writer.write(more);
+    await writer.commit();
+    expect(await sha256Of(driver, "/_uploads/u/data")).toBe(createHash("sha256").update(Buffer.concat([...first, more])).digest("hex"));
+    expect(await inspector.uploads(DRIVER_BUCKET, `${root}/`)).toEqual([]);
+
+    const stale = await s3.send(new CreateMultipartUploadCommand({ Bucket: DRIVER_BUCKET, Key }));
+    await s3.send(new UploadPartCommand({ Bucket: DRIVER_BUCKET, Key, UploadId: stale.UploadId, PartNumber: 1, Body: randomBytes(100) }));
+    const next = await driver.writer("/_uploads/u/data", { append: true });
+    expect(next.size).toBe(7 * MiB + 1000);
+    await next.close();
+    expect(await inspector.uploads(DRIVER_BUCKET, `${root}/`)).toEqual([]);
+    await expectNothingLeft(driver, root);
+  });
+});
+
+describe("docker push and pull through Berth on radosgw (REGISTRY_STORAGE=s3)", () => {
+  const ROOT = "registry";
+  const V2 = `${ROOT}/docker/registry/v2`;
+  let dockerd: Dockerd | undefined;
+  let berth: RunningRegistry | undefined;
+  let images: ImageSet | undefined;
+
+  beforeAll(async () => {
+    berth = await startBerth({
+      env: {
+        ...s3RegistryEnv(radosgw, { bucket: REGISTRY_BUCKET, rootdirectory: `/${ROOT}` }),
+        REGISTRY_STORAGE_S3_CHUNKSIZE: String(SMALL_PARTS.chunksize),
+        REGISTRY_STORAGE_S3_MULTIPARTCOPYCHUNKSIZE: String(SMALL_PARTS.multipartcopychunksize),
+        REGISTRY_STORAGE_S3_MULTIPARTCOPYTHRESHOLDSIZE: String(SMALL_PARTS.multipartcopythresholdsize),
+      },
+    });
+    dockerd = await startDockerd();
+    images = await buildImageSet(dockerd, "radosgw", 16 * MiB);
+  }, 400_000);
+
+  afterAll(async () => {
+    await dockerd?.stop();
+    await berth?.stop();
+  });
+
+  it("pushes images, stores them under registry:2's keys, and pulls them back identical through presigned redirects", async () => {
+    if (!dockerd || !berth || !images) throw new Error("setup failed (see the beforeAll error)");
+    const pushed: { ref: string; id: string; digest: string }[] = [];
+    for (const [name, image] of [
+      ["app/large:v1", images.large],
+      ["app/small:1", images.small],
+      ["app/derived:1", images.derived],
+    ] as const) {
+      const ref = `${berth.host}/${name}`;
+      await dockerd.docker(["tag", image.id, ref]);
+      pushed.push({ ref, id: image.id, digest: (await pushImage(dockerd, ref)).digest });
+    }
+
+    const stored = new Map((await inspector.objects(REGISTRY_BUCKET)).map((object) => [object.key, object.size]));
+    const manifest = (await (
+      await fetch(`${berth.url}/v2/app/large/manifests/v1`, { headers: { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" } })
+    ).json()) as { layers: { digest: string; size: number }[] };
+    expect(manifest.layers.length).toBe(3);
+    for (const layer of manifest.layers) {
+      const hex = layer.digest.slice("sha256:".length);
+      expect(stored.get(`${V2}/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`), layer.digest).toBe(layer.size);
+      expect(stored.get(`${V2}/repositories/app/large/_layers/sha256/${hex}/link`), layer.digest).toBe(layer.digest.length);
+    }
+    expect(stored.get(`${V2}/repositories/app/large/_manifests/tags/v1/current/link`)).toBe(pushed[0]!.digest.length);
+    expect([...stored.keys()].filter((key) => !key.startsWith(`${V2}/`)), "objects outside the rootdirectory").toEqual([]);
+    expect([...stored.keys()].filter((key) => key.includes("/_uploads/")), "upload sessions left behind").toEqual([]);
+    expect(await inspector.uploads(REGISTRY_BUCKET), "multipart uploads left in progress").toEqual([]);
+
+    // The big layer was several parts, moved into place by multipart copy; its bytes are what docker sent.
+    const largest = manifest.layers.reduce((a, b) => (a.size >= b.size ? a : b));
+    expect(largest.size).toBeGreaterThan(15 * MiB);
+    const redirected = await fetch(`${berth.url}/v2/app/large/blobs/${largest.digest}`, { redirect: "manual" });
+    expect(redirected.status).toBe(307);
+    const location = redirected.headers.get("location")!;
+    expect(location).toMatch(new RegExp(`^${radosgw.endpoint}/${REGISTRY_BUCKET}/.*X-Amz-Signature=`));
+    const direct = Buffer.from(await (await fetch(location)).arrayBuffer());
+    expect(`sha256:${createHash("sha256").update(direct).digest("hex")}`).toBe(largest.digest);
+
+    await removeAllImages(dockerd);
+    for (const { ref, id, digest } of pushed) {
+      expect(await dockerd.docker(["pull", ref])).toContain(`Digest: ${digest}`);
+      expect(await imageId(dockerd, ref), ref).toBe(id);
+    }
   });
 });
