@@ -3,7 +3,8 @@
  * with its own users and token service, and real docker pushing: sign in; create a user, an
  * organization, a team with the user in it, a private repository and a grant to the team; the
  * user pushes with docker and the tag appears with its digest; a robot token; delete the tag,
- * restore it from the trash; search; sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
+ * restore it from the trash; change the garbage-collection schedule, preview and run a
+ * collection, test a login; the event log filtered; search; sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
  */
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -130,6 +131,7 @@ describe("the web portal in chromium", () => {
     await row.waitFor();
     expect(await row.locator("code").getAttribute("title")).toBe(pushedDigest);
     expect(await row.textContent()).toMatch(/KiB/);
+    expect(await row.textContent()).toContain(`by ${MEMBER.name}`);
     expect(await page.getByLabel("Pull command").inputValue()).toBe(`docker pull ${berth.host}/engineering/barca:v1`);
     await browser.screenshot("repository-with-tag");
   });
@@ -170,6 +172,46 @@ describe("the web portal in chromium", () => {
     await page.goto(`${berth.url}/#/repositories/engineering/barca`);
     await page.locator('tr[data-tag="v1"]').waitFor();
     expect(await page.locator('tr[data-tag="v1"] code').getAttribute("title")).toBe(pushedDigest);
+  });
+
+  it("changes the garbage-collection schedule, previews a collection and runs one", async () => {
+    const { berth, browser } = ready();
+    const { page } = browser;
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
+    await page.getByText(/healthy \(answered in/).waitFor();
+    await page.getByLabel("Schedule (cron)").fill("0 30 3 * * *");
+    await page.getByRole("button", { name: "Save schedule" }).click();
+    await page.getByRole("status").filter({ hasText: "Schedule set to 0 30 3 * * *" }).waitFor();
+    await page.getByText(/Schedule in force: 0 30 3 \* \* \* \(set here; next run/).waitFor();
+    const schedule = await fetch(`${berth.url}/api/v0/gc/schedule`, { headers: { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString("base64")}` } });
+    expect(await schedule.json()).toMatchObject({ schedule: "0 30 3 * * *", source: "api" });
+    await page.getByRole("button", { name: "Preview (dry run)" }).click();
+    await page.getByRole("region", { name: "Dry-run preview" }).filter({ hasText: "would free" }).waitFor();
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.getByRole("status").filter({ hasText: "Garbage collection started" }).waitFor();
+    await page.locator("tr[data-run]").nth(1).waitFor();
+    await page.getByLabel("User name").fill(MEMBER.name);
+    await page.getByLabel("Password").fill(MEMBER.password);
+    await page.getByRole("button", { name: "Test login" }).click();
+    await page.getByRole("status").filter({ hasText: `Login works: ${MEMBER.name}, no global role` }).waitFor();
+    await browser.screenshot("settings");
+  });
+
+  it("shows pushes, deletes, restores, sign-ins and admin actions in the event log, filtered", async () => {
+    const { browser } = ready();
+    const { page } = browser;
+    await page.getByRole("link", { name: "Event log" }).click();
+    await page.locator('tr[data-kind="push"]').first().waitFor();
+    for (const kind of ["delete", "restore", "login", "admin"]) await page.locator(`tr[data-kind="${kind}"]`).first().waitFor();
+    await page.getByLabel("Show").selectOption("push");
+    await page.getByLabel("By user").fill(MEMBER.name);
+    await page.getByRole("button", { name: "Apply filter" }).click();
+    await page.locator('tr[data-kind="admin"]').first().waitFor({ state: "detached" });
+    const rows = page.locator("tbody tr");
+    expect(await rows.count()).toBeGreaterThan(0);
+    for (const text of await rows.allTextContents()) expect(text).toContain(`${MEMBER.name}push engineering/barca:v1`);
+    await browser.screenshot("event-log");
   });
 
   it("searches repositories by name and description", async () => {

@@ -12,7 +12,9 @@ import type { Logger } from "pino";
 import { managementApi } from "./admin/router.js";
 import { portalSessions } from "./admin/portal/sessions.js";
 import { portalStatic } from "./admin/portal/static.js";
+import { eventsRouter } from "./admin/events.js";
 import { sessionRouter } from "./admin/session.js";
+import { settingsRouter } from "./admin/settings.js";
 import { clientCertificateCheck } from "./auth/client-certificate.js";
 import { openAccess } from "./auth/controller.js";
 import { requireAdmin, requireRegistryAccess } from "./auth/middleware.js";
@@ -86,6 +88,9 @@ export function createApp({ config, registry, logger, access, metrics, health, n
 
   // Soft deletes and garbage collection (issue 5).
   app.use(`${prefix}/api/v0`, requireAdmin(apiController), gcRouter({ registry, config, ...(gcScheduler ? { scheduler: gcScheduler } : {}) }), deletedRouter({ registry, config }));
+
+  // The portal's settings and event log (issue 6), for administrators.
+  app.use(`${prefix}/api/v0`, requireAdmin(apiController), settingsRouter({ config, registry, ...(health ? { health } : {}) }), eventsRouter(registry.metadata));
 
   // The API console (issue 6): Swagger UI over the OpenAPI document, same origin as the API.
   if (config.ui.enabled) app.use(`${prefix}/api/docs`, apiConsole({ prefix }));

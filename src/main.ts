@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { createDriver } from "../storage-drivers/index.js";
 import type { StorageDriver } from "../storage-drivers/driver.js";
+import { ActivityRecorder } from "./admin/activity-recorder.js";
 import { createApp } from "./app.js";
 import { ACCESS_COMMANDS, ACCESS_HELP, accessCommand, CliUsageError } from "./cli/access.js";
 import { plainHttpProblem } from "./auth/plain-http.js";
@@ -91,7 +92,9 @@ async function serve(configPath: string | undefined): Promise<void> {
   if (insecure) throw new Error(`refusing to start: ${insecure}`);
   const access = await createAccessControl({ config, metadata, logger });
   const operations = await startOperations(runtime);
-  const registry = new Registry(driver, metadata, operations.notifier);
+  // Notifications, and the portal's event log beside them.
+  const events = new ActivityRecorder(operations.notifier, metadata.activity, (error) => logger.error({ err: error }, "recording activity failed"));
+  const registry = new Registry(driver, metadata, events);
   const gcScheduler = new GcScheduler(
     new GarbageCollector(driver, metadata, (run) => operations.metrics.gcRuns.inc({ outcome: run.state })),
     metadata,

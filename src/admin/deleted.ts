@@ -11,6 +11,7 @@ import { Router } from "express";
 import type { Config } from "../config/types.js";
 import { actorOf } from "../gc/actor.js";
 import { Trash } from "../gc/trash.js";
+import { activityEntry } from "./activity-recorder.js";
 import type { DeletedItem, DeletedKind, DeletedState } from "../metadata/gc-records.js";
 import { RegistryError } from "../registry/errors.js";
 import { checkName } from "../registry/reference.js";
@@ -84,7 +85,9 @@ export function deletedRouter({ registry, config }: DeletedApiDependencies): Rou
     if (config.storage.maintenance.readonly.enabled) {
       throw new RegistryError("UNSUPPORTED", "the registry is in read-only mode (storage.maintenance.readonly)", undefined, 405);
     }
-    res.json(deletedView(await trash.restore(req.params.id, actorOf(req))));
+    const restored = await trash.restore(req.params.id, actorOf(req));
+    await registry.metadata.activity.record([activityEntry(req, "restore", restored.repository, restored.tag, restored.digest)]);
+    res.json(deletedView(restored));
   });
 
   router.delete("/repositories/*name", async (req, res) => {
@@ -94,7 +97,9 @@ export function deletedRouter({ registry, config }: DeletedApiDependencies): Rou
     if (config.storage.maintenance.readonly.enabled) {
       throw new RegistryError("UNSUPPORTED", "the registry is in read-only mode (storage.maintenance.readonly)", undefined, 405);
     }
-    res.status(202).json(deletedView(await trash.deleteRepository(name, actorOf(req))));
+    const deleted = await trash.deleteRepository(name, actorOf(req));
+    await registry.metadata.activity.record([activityEntry(req, "delete", name, null, null)]);
+    res.status(202).json(deletedView(deleted));
   });
 
   return router;

@@ -8,6 +8,22 @@ const error = (description: string) => ({ description, content: json(ref("Errors
 const REPOSITORY_NAME = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "repository name; it may hold slashes", allowReserved: true };
 
 export const PORTAL_SCHEMAS: Record<string, Schema> = {
+  Event: {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      at: { type: "string", format: "date-time" },
+      kind: { type: "string", enum: ["push", "pull", "delete", "restore", "login", "admin"] },
+      actor: { type: "string" },
+      repository: { type: ["string", "null"] },
+      tag: { type: ["string", "null"] },
+      digest: { type: ["string", "null"] },
+      address: { type: ["string", "null"] },
+      action: { type: "string" },
+      target: { type: "string" },
+      detail: { type: ["object", "null"] },
+    },
+  },
   Session: {
     type: "object",
     properties: {
@@ -35,6 +51,8 @@ export const PORTAL_SCHEMAS: Record<string, Schema> = {
   },
 };
 
+const ADMIN_ERRORS = { 401: error("authentication required"), 403: error("administrators only") };
+
 export const PORTAL_PATHS: Record<string, Record<string, Schema>> = {
   "/session": {
     get: { summary: "The portal session of the request's cookie (signed out: account null)", security: [], responses: { 200: ok("session", ref("Session")) } },
@@ -59,6 +77,35 @@ export const PORTAL_PATHS: Record<string, Record<string, Schema>> = {
       summary: "Soft-delete a tag (restorable from /deleted until a garbage collection)",
       parameters: [REPOSITORY_NAME, { name: "tag", in: "path", required: true, schema: { type: "string" } }],
       responses: { 202: ok("deleted", ref("DeletedItem")), 400: error("invalid tag"), 401: error("authentication required"), 403: error("may not delete"), 404: error("no such repository or tag"), 405: error("deletes disabled or read-only") },
+    },
+  },
+  "/settings/auth": {
+    get: {
+      summary: "The login method in force and its options (LDAP without its bind password); set in the configuration file",
+      responses: { 200: ok("auth settings", { type: "object", properties: { method: { type: "string", enum: ["htpasswd", "berth", "token", "silly", "none"] }, berth: { type: ["object", "null"] }, htpasswd: { type: ["object", "null"] }, token: { type: ["object", "null"] }, ldap: { type: ["object", "null"] }, session: { type: "object" } } }), ...ADMIN_ERRORS },
+    },
+  },
+  "/settings/storage": {
+    get: {
+      summary: "The storage driver in use, its switches, a live probe and the health checks' failures",
+      responses: { 200: ok("storage", { type: "object", properties: { driver: { type: "string" }, deleteEnabled: { type: "boolean" }, readOnly: { type: "boolean" }, probe: { type: "object" }, healthChecks: { type: "object" } } }), ...ADMIN_ERRORS },
+    },
+  },
+  "/events": {
+    get: {
+      summary: "The event log: pushes, pulls, deletes and restores, sign-ins and administrators' actions, newest first",
+      parameters: [
+        { name: "kind", in: "query", required: false, schema: { type: "string", enum: ["push", "pull", "delete", "restore", "login", "admin"] } },
+        { name: "actor", in: "query", required: false, schema: { type: "string" } },
+        { name: "repository", in: "query", required: false, schema: { type: "string" } },
+        { name: "n", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 200 } },
+        { name: "before", in: "query", required: false, schema: { type: "string" }, description: "the next value of the previous page" },
+      ],
+      responses: {
+        200: ok("events", { type: "object", properties: { events: { type: "array", items: ref("Event") }, next: { type: ["string", "null"] } } }),
+        400: error("invalid filter"),
+        ...ADMIN_ERRORS,
+      },
     },
   },
 };

@@ -151,7 +151,7 @@ describe("portal sign-in with htpasswd and without access control", () => {
     const cookie = cookieOf(res);
     await request(htApp).get("/api/v0/repositories").set("Cookie", cookie).expect(200);
     writeFileSync(file, `bob:${bcrypt.hashSync("bob-password", 4)}\n`);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 1500));
     expect((await request(htApp).get("/api/v0/session").set("Cookie", cookie).expect(200)).body.account).toBeNull();
   });
 

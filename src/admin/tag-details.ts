@@ -2,7 +2,8 @@
  * What the portal shows of a tag: the digest it points at, the image's size (manifest, config
  * and layers, as `docker images` sums them; for an index, its images together), the platforms
  * (from the index's descriptors, or the image config's os/architecture), and when it was
- * pushed (the modification time of the tag's current link). Read from storage, the source of
+ * pushed (the modification time of the tag's current link) and by whom (the activity log, when
+ * it saw the push). Read from storage, the source of
  * truth; anything unreadable is left out rather than failing the whole list.
  */
 import type { StorageDriver } from "../../storage-drivers/driver.js";
@@ -54,6 +55,8 @@ export class TagDetailsReader {
   constructor(
     private readonly driver: StorageDriver,
     private readonly repository: Repository,
+    /** Who last pushed the tag, from the activity log (null when it has no record). */
+    private readonly pushedBy: (tag: string) => Promise<string | null> = async () => null,
   ) {}
 
   private async manifest(digest: Digest): Promise<{ mediaType: string; size: number; json: ManifestJson } | null> {
@@ -94,7 +97,7 @@ export class TagDetailsReader {
     }
     if (!digest) return null;
     const manifest = await this.manifest(digest);
-    const details: TagDetails = { name: tag, digest: digest.value, mediaType: manifest?.mediaType ?? "", size: null, platforms: [], pushedAt, pushedBy: null };
+    const details: TagDetails = { name: tag, digest: digest.value, mediaType: manifest?.mediaType ?? "", size: null, platforms: [], pushedAt, pushedBy: await this.pushedBy(tag) };
     if (!manifest) return details;
     if (Array.isArray(manifest.json.manifests)) {
       let size: number | null = manifest.size;

@@ -41,7 +41,11 @@ export function tagsRouter({ registry, config, management }: TagsApiDependencies
     await management.getRepository(caller(res), name);
     const page = pageOf(req);
     const names = await registry.metadata.listTags(name, page);
-    const reader = new TagDetailsReader(registry.driver, registry.repository(name));
+    const pushedBy = async (tag: string) => {
+      const [push] = await registry.metadata.activity.list({ limit: 1, kinds: ["push"], repository: name, tag });
+      return push ? push.actor || "anonymous" : null;
+    };
+    const reader = new TagDetailsReader(registry.driver, registry.repository(name), pushedBy);
     const found: (TagDetails | null)[] = new Array(names.length).fill(null);
     await mapLimit(
       names.map((tag, index) => ({ tag, index })),

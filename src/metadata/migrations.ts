@@ -2,6 +2,7 @@
 import type Database from "better-sqlite3";
 import { ACCESS_MIGRATION } from "./sqlite-access-records.js";
 import { SESSIONS_MIGRATION } from "./sqlite-session-records.js";
+import { ACTIVITY_MIGRATION } from "./sqlite-activity-records.js";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +90,8 @@ const MIGRATIONS: string[] = [
    );`,
   // Portal sign-in sessions (issue 6).
   SESSIONS_MIGRATION,
+  // The portal's event log: pushes, pulls, deletes and restores (issue 6).
+  ACTIVITY_MIGRATION,
 ];
 
 export function migrate(db: Database.Database): void {

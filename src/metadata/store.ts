@@ -4,6 +4,7 @@
  */
 import type { AccessRecords } from "./access-records.js";
 import type { SessionRecords } from "./session-records.js";
+import type { ActivityLog } from "./activity-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import type { Outbox } from "../notifications/outbox.js";
@@ -66,6 +67,8 @@ export interface MetadataStore {
   readonly search: RepositorySearch;
   /** The web portal's sign-in sessions (issue 6). */
   readonly sessions: SessionRecords;
+  /** Pushes, pulls, deletes and restores, for the portal's event log (issue 6). */
+  readonly activity: ActivityLog;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

@@ -5,8 +5,10 @@ import { del, get, onSignedOut, setCsrfToken } from "./api";
 import { ErrorMessage, Loading } from "./components/common";
 import { Account as AccountPage } from "./pages/Account";
 import { Organization, Organizations, Team } from "./pages/Organizations";
+import { Events } from "./pages/Events";
 import { Repositories } from "./pages/Repositories";
 import { Repository } from "./pages/Repository";
+import { Settings } from "./pages/Settings";
 import { SignIn } from "./pages/SignIn";
 import { Robots } from "./pages/Robots";
 import { Trash } from "./pages/Trash";
@@ -29,6 +31,8 @@ const NAV: NavItem[] = [
   { path: "/robots", label: "Robot tokens", accessModel: true },
   { path: "/users", label: "Users", admin: true, accessModel: true },
   { path: "/trash", label: "Recently deleted", admin: true },
+  { path: "/events", label: "Event log", admin: true },
+  { path: "/settings", label: "Settings", admin: true },
 ];
 
 function Page({ path, session, account }: { path: string; session: SessionInfo; account: Account }) {
@@ -36,6 +40,8 @@ function Page({ path, session, account }: { path: string; session: SessionInfo; 
   const repository = after(path, "/repositories");
   if (repository) return <Repository name={repository} account={account} accessModel={session.accessModel} />;
   if (path === "/trash" && account.isAdmin) return <Trash />;
+  if (path === "/events" && account.isAdmin) return <Events />;
+  if (path === "/settings" && account.isAdmin) return <Settings />;
   if (session.accessModel) {
     if (path === "/orgs") return <Organizations account={account} />;
     const teamMatch = /^\/orgs\/([^/]+)\/teams\/([^/]+)$/.exec(path);

@@ -82,3 +82,48 @@ export interface RobotView {
   revokedAt: string | null;
   lastUsedAt: string | null;
 }
+
+export interface GcSchedule {
+  schedule: string;
+  source: "config" | "api";
+  configured: string;
+  nextRun: string | null;
+}
+
+export interface GcSummary {
+  blobsDeleted?: number;
+  bytesFreed?: number;
+  manifestsDeleted?: number;
+  trashPurged?: number;
+  uploadsPurged?: number;
+  durationMs?: number;
+  sample?: { blobs?: string[]; manifests?: string[]; trash?: string[] };
+}
+
+export interface GcRun {
+  id: number;
+  trigger: string;
+  state: string;
+  dryRun: boolean;
+  deleteUntagged: boolean;
+  graceSeconds: number;
+  owner: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  summary: GcSummary | null;
+  error: string | null;
+}
+
+export interface EventView {
+  id: string;
+  at: string;
+  kind: "push" | "pull" | "delete" | "restore" | "login" | "admin";
+  actor: string;
+  repository: string | null;
+  tag: string | null;
+  digest: string | null;
+  address: string | null;
+  action: string;
+  target: string;
+  detail: Record<string, unknown> | null;
+}
