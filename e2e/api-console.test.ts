@@ -5,13 +5,13 @@
  * that needs the session's CSRF token, which the console adds. Signed out, the same search
  * shows only what anonymous callers may pull. Screenshots in e2e/artifacts/api-console/.
  */
-import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./harness/browser.js";
-import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+import { berthCli } from "./harness/berth-cli.js";
+import { startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 const ADMIN = { name: "gordon", password: "gordon-console-pw" };
 
@@ -22,18 +22,6 @@ let workDir = "";
 function ready(): { berth: RunningRegistry; browser: Browser } {
   if (!berth || !browser) throw new Error("setup failed: Berth or chromium did not start (see the beforeAll error)");
   return { berth, browser };
-}
-
-function cli(database: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(PROJECT_ROOT, "dist", "src", "main.js"), ...args],
-      { env: { ...process.env, REGISTRY_DATABASE_PATH: database, REGISTRY_AUTH_BERTH_MODE: "token" } },
-      (error, stdout, stderr) => (error ? reject(new Error(`berth ${args.join(" ")}: ${stderr}`)) : resolveRun(stdout)),
-    );
-    child.stdin?.end(input);
-  });
 }
 
 async function createRepository(name: string, visibility: string, description: string): Promise<void> {
@@ -75,7 +63,7 @@ beforeAll(async () => {
   workDir = tempDir("api-console");
   const database = join(workDir, "berth.sqlite");
   berth = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_DATABASE_PATH: database } });
-  await cli(database, ["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`);
+  await berthCli(database, ["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`);
   browser = await launchBrowser("api-console");
   await createRepository("console/open", "public", "Shown to everyone");
   await createRepository("console/secret", "private", "Shown to those who may pull it");

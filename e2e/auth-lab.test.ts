@@ -6,14 +6,14 @@
  * engineering/madrid but can neither pull nor see barca. A CI robot token pushes to its
  * namespace only and stops working when revoked.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAB_USERS, labCalls } from "../src/access/lab-fixture.js";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";
 import { buildImage, imageId, pushImage, removeAllImages, type BuiltImage } from "./harness/images.js";
-import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+import { berthCli } from "./harness/berth-cli.js";
+import { startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 let dockerd: Dockerd | undefined;
 let berth: RunningRegistry | undefined;
@@ -37,15 +37,7 @@ function basic(user: string): string {
 
 /** `berth <args>` against the server's database, with stdin. */
 function cli(args: string[], input: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(PROJECT_ROOT, "dist", "src", "main.js"), ...args],
-      { env: { ...process.env, REGISTRY_DATABASE_PATH: database, REGISTRY_AUTH_BERTH_MODE: "token" } },
-      (error, stdout, stderr) => (error ? reject(new Error(`berth ${args.join(" ")}: ${stderr}`)) : resolveRun(stdout)),
-    );
-    child.stdin?.end(input);
-  });
+  return berthCli(database, args, input);
 }
 
 async function login(user: string): Promise<void> {

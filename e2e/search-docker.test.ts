@@ -6,14 +6,14 @@
  * ahab (no global role, in team frontend) sees madrid (frontend's grant), the public docs and
  * his own sandbox, never barca; moby (read-only role) sees every one.
  */
-import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAB_REPOSITORIES, LAB_USERS, labCalls } from "../src/access/lab-fixture.js";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";
 import { buildImage, pushImage, type BuiltImage } from "./harness/images.js";
-import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+import { berthCli } from "./harness/berth-cli.js";
+import { startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 let dockerd: Dockerd | undefined;
 let image: BuiltImage | undefined;
@@ -31,19 +31,6 @@ function password(user: string): string {
 
 function basic(user: string): string {
   return `Basic ${Buffer.from(`${user}:${password(user)}`).toString("base64")}`;
-}
-
-/** `berth <args>` against a database, with stdin. */
-function cli(database: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(PROJECT_ROOT, "dist", "src", "main.js"), ...args],
-      { env: { ...process.env, REGISTRY_DATABASE_PATH: database, REGISTRY_AUTH_BERTH_MODE: "token" } },
-      (error, stdout, stderr) => (error ? reject(new Error(`berth ${args.join(" ")}: ${stderr}`)) : resolveRun(stdout)),
-    );
-    child.stdin?.end(input);
-  });
 }
 
 /** Names `docker search` lists, in its order. */
@@ -94,7 +81,7 @@ describe("docker search with Berth's token service", () => {
     // Access lines (info) show how dockerd authenticated its searches.
     berth = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_DATABASE_PATH: database, REGISTRY_LOG_LEVEL: "info" } });
     started.push(berth);
-    expect(await cli(database, ["user", "add", "gordon", "--password-stdin", "--role", "admin"], `${password("gordon")}\n`)).toMatch(/created user gordon/);
+    expect(await berthCli(database, ["user", "add", "gordon", "--password-stdin", "--role", "admin"], `${password("gordon")}\n`)).toMatch(/created user gordon/);
     for (const call of labCalls()) {
       const res = await fetch(`${berth.url}/api/v0${call.path}`, {
         method: call.method,
