@@ -107,6 +107,15 @@ describe("tokens from an external issuer", () => {
     expect((await request(app).get("/v2/_catalog").set("Authorization", `Bearer ${chained(claims({ access: pull("team/app") }))}`)).status).toBe(401);
   });
 
+  it("searches (docker search) everything with registry:catalog:search, only what it may pull without; /v2/_catalog still needs registry:catalog:*", async () => {
+    const names = async (token: string) =>
+      ((await request(app).get("/v1/search").set("Authorization", `Bearer ${token}`).expect(200)).body.results as { name: string }[]).map((entry) => entry.name);
+    const search = chained(claims({ access: [{ type: "registry", name: "catalog", actions: ["search"] }] }));
+    expect(await names(search)).toEqual(["team/app", "team/other"]);
+    expect(await names(chained(claims({ access: pull("team/app") })))).toEqual(["team/app"]);
+    expect((await request(app).get("/v2/_catalog").set("Authorization", `Bearer ${search}`)).status).toBe(401);
+  });
+
   const refused: [string, () => string][] = [
     ["another audience", () => chained(claims({ aud: "other-registry", access: pull("team/app") }))],
     ["another issuer", () => chained(claims({ iss: "evil.example.com", access: pull("team/app") }))],

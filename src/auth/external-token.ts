@@ -13,7 +13,7 @@ import { ConfigError } from "../config/errors.js";
 import type { TokenAuthConfig } from "../config/types.js";
 import type { Authorization } from "./controller.js";
 import { libtrustKeyId } from "./signing-key.js";
-import { ADMIN, CATALOG, type ResourceAccess } from "./scope.js";
+import { ADMIN, CATALOG, CATALOG_SEARCH, type ResourceAccess } from "./scope.js";
 import { granted, type BearerVerifier, type VerifiedBearer } from "./token-controller.js";
 import { accessClaim } from "./tokens.js";
 
@@ -129,8 +129,10 @@ function claimAuthorization(subject: string, access: ResourceAccess[]): Authoriz
     principal: { kind: "user", name: subject, role: "none", source: "token" },
     isAdmin: granted(access, [ADMIN]),
     may,
-    // With the catalog scope the issuer lets the bearer list everything, as registry:2 does.
-    listable: async (repository) => granted(access, [CATALOG]) || may(repository, "pull"),
+    // With the catalog scope the issuer lets the bearer list everything, as registry:2 does;
+    // `registry:catalog:search` (what dockerd asks for before `docker search`) lists for search.
+    // (/v2/_catalog itself still needs registry:catalog:*.)
+    listable: async (repository) => granted(access, [CATALOG]) || granted(access, [CATALOG_SEARCH]) || may(repository, "pull"),
   };
 }
 

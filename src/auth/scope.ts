@@ -41,6 +41,9 @@ export function formatScope(access: ResourceAccess): string {
 
 export const CATALOG: ResourceAccess = { type: "registry", name: "catalog", actions: ["*"] };
 
+/** What dockerd asks a token for before `docker search` (registry v1 search, src/search/docker-v1.ts). */
+export const CATALOG_SEARCH: ResourceAccess = { type: "registry", name: "catalog", actions: ["search"] };
+
 /** Registry-wide administration (Berth's management API): what administrators' tokens carry. */
 export const ADMIN: ResourceAccess = { type: "registry", name: "admin", actions: ["*"] };
 
