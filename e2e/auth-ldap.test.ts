@@ -8,8 +8,11 @@
 import { Attribute, Change, Client } from "ldapts";
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import { LdapDirectory } from "../src/auth/ldap.js";
+import { LdapSync } from "../src/auth/ldap-sync.js";
 import { loadConfig } from "../src/config/index.js";
+import { SqliteMetadataStore } from "../src/metadata/sqlite.js";
 import { addEntry, startSlapd, sshaPassword, type Slapd } from "./harness/slapd.js";
 import { startBerth, type RunningRegistry } from "./harness/servers.js";
 
@@ -227,6 +230,31 @@ describe("LDAP users against slapd", () => {
       expect((await call("ishmael", "GET", "/orgs/pequod/teams/boatsteerers/members")).body).toEqual({ members: ["queequeg"] });
       // ishmael is an administrator now, who may pull everything; stubb may not pull the team's repository.
       expect(await granted("stubb", "repository:pequod/boats:pull", undefined, registry())).toBe("");
+    });
+
+    it("syncs on its own every ldap.syncinterval, with nobody asking", async () => {
+      const config = loadConfig({ env: { REGISTRY_AUTH_BERTH_MODE: "token", ...ldapEnv(ready().slapd.url, "memberOf", OFFICERS), REGISTRY_LDAP_SYNCINTERVAL: "300ms" } });
+      const ldap = config.ldap;
+      if (!ldap) throw new Error("the ldap section did not load");
+      const metadata = new SqliteMetadataStore(":memory:");
+      await metadata.access.createOrg("crew", new Date().toISOString());
+      await metadata.access.createTeam({ org: "crew", name: "boat", description: "", ldapGroupDn: BOATSTEERERS });
+      const members = async () => (await metadata.access.listMembers("crew", "boat")).sort().join(",");
+      const eventually = async (expected: string) => {
+        const deadline = Date.now() + 30_000;
+        while ((await members()) !== expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(await members()).toBe(expected);
+      };
+      const sync = new LdapSync(new LdapDirectory(ldap), metadata, ldap, pino({ level: "silent" }));
+      sync.start();
+      try {
+        await eventually("queequeg");
+        await asRoot((client) => client.modify(BOATSTEERERS, new Change({ operation: "add", modification: new Attribute({ type: "member", values: [dn("starbuck")] }) })));
+        await eventually("queequeg,starbuck");
+      } finally {
+        await sync.stop();
+        await metadata.close();
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 /**
  * A soft-deleted repository is gone from every listing the access model filters — the
- * management API (all, by namespace, by name), the catalog, tag lists — even though its
+ * management API (all, by namespace, by name), the catalog, tag lists, search — even though its
  * settings row (description, visibility, grants) stays for a restore; and it comes back,
  * settings and all, when restored.
  */
@@ -34,11 +34,12 @@ async function sightings(user: string | null, name: string) {
     byName: (await api(user, "get", `/repositories/${name}`)).status,
     grants: (await api(user, "get", `/repositories/${name}/_grants`)).status,
     inCatalog: ((await v2("/v2/_catalog")).body.repositories as string[]).includes(name),
+    inSearch: ((await api(user, "get", `/search?q=${encodeURIComponent(name)}&limit=100`)).body.results as { name: string }[]).some((hit) => hit.name === name),
     tags: (await v2(`/v2/${name}/tags/list`)).status,
   };
 }
 
-const GONE = { inApiList: false, inNamespaceList: false, byName: 404, grants: 404, inCatalog: false };
+const GONE = { inApiList: false, inNamespaceList: false, byName: 404, grants: 404, inCatalog: false, inSearch: false };
 
 beforeAll(async () => {
   ({ app, open, metadata } = await securedRegistry({ REGISTRY_AUTH_BERTH_MODE: "basic", REGISTRY_AUTH_BERTH_ANONYMOUS: "true" }));
@@ -55,7 +56,7 @@ describe("a soft-deleted repository with settings", () => {
     await pushImage(open, "engineering/docs", "v1");
     await pushImage(open, "engineering/madrid", "v1");
     const before = { anonymous: await sightings(null, "engineering/docs"), moby: await sightings("moby", "engineering/madrid"), gordon: await sightings("gordon", "engineering/madrid") };
-    for (const seen of Object.values(before)) expect(seen).toEqual({ inApiList: true, inNamespaceList: true, byName: 200, grants: 200, inCatalog: true, tags: 200 });
+    for (const seen of Object.values(before)) expect(seen).toEqual({ inApiList: true, inNamespaceList: true, byName: 200, grants: 200, inCatalog: true, inSearch: true, tags: 200 });
 
     const ids: string[] = [];
     for (const name of ["engineering/docs", "engineering/madrid"]) {
