@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,6 +23,40 @@ describe("filesystem driver specifics", () => {
       expect((await readdir(root)).sort()).toEqual([STAGING_DIR, "docker"].sort());
       expect(await driver.list("/")).toEqual(["/docker"]);
       expect(await readdir(join(root, STAGING_DIR))).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("keeps the order of many small and empty chunks across its write buffers", async () => {
+    const { root, driver, cleanup } = await fixture();
+    try {
+      const writer = await driver.writer("/up/data");
+      const expected: Buffer[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const chunk = Buffer.alloc(i % 7 === 0 ? 0 : 701, i % 251);
+        expected.push(chunk);
+        await writer.write(chunk);
+      }
+      await writer.commit();
+      expect((await readFile(join(root, "up", "data"))).equals(Buffer.concat(expected))).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("reports a failed background write (a full disk) from the writer, never as an unhandled rejection", async () => {
+    const { root, driver, cleanup } = await fixture();
+    try {
+      await mkdir(join(root, "up"));
+      await symlink("/dev/full", join(root, "up", "data"));
+      const writer = await driver.writer("/up/data", { append: true });
+      const writeAll = async () => {
+        for (let i = 0; i < 64; i++) await writer.write(Buffer.alloc(64 * 1024, 1));
+        await writer.commit();
+      };
+      await expect(writeAll()).rejects.toThrow(/ENOSPC/);
+      await writer.close();
     } finally {
       await cleanup();
     }

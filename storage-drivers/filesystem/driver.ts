@@ -119,9 +119,18 @@ export class FilesystemDriver implements StorageDriver {
   }
 }
 
+/**
+ * Appends with one gathered write (writev, no copy) per WRITE_BUFFER bytes, and lets that write run
+ * while the next buffer fills: the request keeps being read and hashed while the disk works, with
+ * at most two buffers (about 2 × WRITE_BUFFER) held per writer.
+ */
 class FilesystemWriter implements FileWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The write started last, not yet awaited; it rejects with that write's error. */
+  private inFlight: Promise<void> | null = null;
+  /** A failed write ends writing: later bytes would land after a gap, so the file keeps the prefix it has. */
+  private failure: Error | null = null;
   private written: number;
   private closed = false;
 
@@ -139,24 +148,37 @@ class FilesystemWriter implements FileWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`writer for ${this.file} is already closed`);
+    if (chunk.byteLength === 0) return;
     this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.pendingBytes += chunk.byteLength;
     this.written += chunk.byteLength;
-    if (this.pendingBytes >= WRITE_BUFFER) await this.flush();
+    if (this.pendingBytes >= WRITE_BUFFER) {
+      await this.settle();
+      this.startWrite();
+    }
   }
 
-  /** Flushes and fsyncs: a committed chunk survives a crash. */
+  /**
+   * Flushes and fsyncs: a committed chunk survives a crash, so an upload resumes from the offset
+   * the client was told (registry:2's filesystem writer syncs after every PATCH too). It is also
+   * what makes the blob's later move safe: the bytes are on disk before its name is. Measured
+   * here (bench/, 8 MiB PATCHes): about 1 ms per fsync, no difference within the noise.
+   */
   async commit(): Promise<void> {
-    if (this.closed) return;
-    await this.flush();
-    await this.handle.sync();
-    await this.finish();
-  }
-
-  async close(): Promise<void> {
     if (this.closed) return;
     try {
       await this.flush();
+      await this.handle.sync();
+    } finally {
+      await this.finish();
+    }
+  }
+
+  /** Keeps what was written; after a failed write (already thrown) it only releases the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.failure) await this.flush();
     } finally {
       await this.finish();
     }
@@ -164,9 +186,9 @@ class FilesystemWriter implements FileWriter {
 
   async abort(): Promise<void> {
     if (this.closed) throw new Error(`writer for ${this.file} is already closed`);
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.discardPending();
     try {
+      await this.settle().catch(() => undefined);
       await this.handle.truncate(this.existingSize);
     } finally {
       await this.finish();
@@ -174,27 +196,65 @@ class FilesystemWriter implements FileWriter {
   }
 
   async cancel(): Promise<void> {
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.discardPending();
+    await this.settle().catch(() => undefined);
     await this.finish();
     await rm(this.file, { force: true });
   }
 
-  private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+  private discardPending(): void {
     this.pending = [];
     this.pendingBytes = 0;
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await this.handle.write(data, offset);
-      offset += bytesWritten;
+  }
+
+  /** Starts writing what is pending; the caller has settled the previous write. */
+  private startWrite(): void {
+    if (this.failure) throw this.failure;
+    if (this.pendingBytes === 0) return;
+    const buffers = this.pending;
+    this.discardPending();
+    const write = writeAll(this.handle, buffers);
+    write.catch(() => undefined); // awaited (and its error thrown) by the next settle()
+    this.inFlight = write;
+  }
+
+  /** Waits for the write in flight, throwing its error. */
+  private async settle(): Promise<void> {
+    const write = this.inFlight;
+    this.inFlight = null;
+    try {
+      await write;
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.discardPending();
+      throw this.failure;
     }
+  }
+
+  private async flush(): Promise<void> {
+    await this.settle();
+    this.startWrite();
+    await this.settle();
   }
 
   private async finish(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.settle().catch(() => undefined);
     await this.handle.close();
+  }
+}
+
+/** writev until every byte is written (a regular file may still take fewer bytes than asked). */
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) throw new Error("writev wrote nothing");
+    let left = bytesWritten;
+    let done = 0;
+    while (done < rest.length && left >= (rest[done] as Buffer).length) left -= (rest[done++] as Buffer).length;
+    rest = rest.slice(done);
+    if (left > 0) rest[0] = (rest[0] as Buffer).subarray(left);
   }
 }
