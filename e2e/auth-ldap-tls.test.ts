@@ -5,13 +5,13 @@
  * certificate is not trusted. The server certificate names only 127.0.0.1, so StartTLS must
  * check it against the host of ldap.url (not Node's default, "localhost").
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestCa } from "../src/auth/test-pki.js";
+import { berthCli } from "./harness/berth-cli.js";
 import { startSlapd, sshaPassword, type Slapd } from "./harness/slapd.js";
-import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+import { startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 const SUFFIX = "dc=berth,dc=test";
 const PEOPLE = `ou=people,${SUFFIX}`;
@@ -78,11 +78,7 @@ async function withBerth(ldap: Record<string, string>, work: (berth: RunningRegi
     REGISTRY_LDAP_SYNCINTERVAL: "1h",
     ...ldap,
   };
-  execFileSync(process.execPath, [join(PROJECT_ROOT, "dist", "src", "main.js"), "user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], {
-    env: { ...process.env, ...env },
-    input: `${ADMIN.password}\n`,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  await berthCli(env.REGISTRY_DATABASE_PATH, ["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`, env);
   const berth = await startBerth({ env });
   try {
     await work(berth);
