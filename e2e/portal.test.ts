@@ -31,6 +31,12 @@ function ready(): { dockerd: Dockerd; berth: RunningRegistry; browser: Browser }
   return { dockerd, berth, browser };
 }
 
+/** The page as shown now breaks no WCAG 2.1 A/AA rule axe-core checks. */
+async function expectAccessible(where: string): Promise<void> {
+  const violations = await ready().browser.accessibilityViolations();
+  expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
+
 /** `berth <args>` against the server's database, with stdin. */
 function cli(args: string[], input: string): Promise<string> {
   return new Promise((resolveRun, reject) => {
@@ -73,13 +79,19 @@ describe("the web portal in chromium", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "incorrect username or password" }).waitFor();
     await browser.screenshot("sign-in-refused");
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectAccessible("sign-in page");
+    // By keyboard alone: user name, Tab, password, Enter.
+    await page.getByLabel("User name").focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("password");
+    await page.keyboard.type(ADMIN.password);
+    await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Repositories", level: 1 }).waitFor();
     expect(await page.getByText(`Signed in as ${ADMIN.name}`).isVisible()).toBe(true);
     const cookies = await browser.context.cookies();
     expect(cookies.find((cookie) => cookie.name === "berth_session")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     await browser.screenshot("signed-in");
+    await expectAccessible("repositories page");
   });
 
   it("creates a user, an organization with a team and a member, a private repository and a grant", async () => {
@@ -104,6 +116,7 @@ describe("the web portal in chromium", () => {
     await page.getByRole("button", { name: "Add member" }).click();
     await page.getByRole("button", { name: `Remove ${MEMBER.name}` }).waitFor();
     await browser.screenshot("team-with-member");
+    await expectAccessible("team page");
 
     await page.getByRole("link", { name: "Repositories", exact: true }).first().click();
     await page.getByLabel("Name", { exact: true }).fill("engineering/barca");
@@ -134,6 +147,7 @@ describe("the web portal in chromium", () => {
     expect(await row.textContent()).toContain(`by ${MEMBER.name}`);
     expect(await page.getByLabel("Pull command").inputValue()).toBe(`docker pull ${berth.host}/engineering/barca:v1`);
     await browser.screenshot("repository-with-tag");
+    await expectAccessible("repository page");
   });
 
   it("creates a robot token whose secret is shown once and works", async () => {
@@ -157,8 +171,12 @@ describe("the web portal in chromium", () => {
     const { berth, browser } = ready();
     const { page } = browser;
     await page.goto(`${berth.url}/#/repositories/engineering/barca`);
-    await page.getByRole("button", { name: "Delete v1" }).click();
-    await page.getByRole("button", { name: "Really delete v1" }).click();
+    // By keyboard: Enter on the delete button moves the focus to the confirmation, Enter again deletes.
+    await page.getByRole("button", { name: "Delete v1" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Really delete v1" }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Really delete v1");
+    await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "Deleted tag v1" }).waitFor();
     await page.locator('tr[data-tag="v1"]').waitFor({ state: "detached" });
     expect((await fetch(`${berth.url}/v2/engineering/barca/tags/list`)).status).toBe(401);
@@ -166,6 +184,7 @@ describe("the web portal in chromium", () => {
     await page.getByRole("link", { name: "Recently deleted" }).click();
     await page.getByRole("heading", { name: "Recently deleted" }).waitFor();
     await browser.screenshot("trash");
+    await expectAccessible("recently deleted page");
     await page.getByRole("button", { name: "Restore engineering/barca:v1" }).click();
     await page.getByRole("status").filter({ hasText: "Restored engineering/barca:v1" }).waitFor();
     await page.getByRole("button", { name: "Restore engineering/barca:v1" }).waitFor({ state: "detached" });
@@ -196,6 +215,7 @@ describe("the web portal in chromium", () => {
     await page.getByRole("button", { name: "Test login" }).click();
     await page.getByRole("status").filter({ hasText: `Login works: ${MEMBER.name}, no global role` }).waitFor();
     await browser.screenshot("settings");
+    await expectAccessible("settings page");
   });
 
   it("shows pushes, deletes, restores, sign-ins and admin actions in the event log, filtered", async () => {
@@ -212,6 +232,7 @@ describe("the web portal in chromium", () => {
     expect(await rows.count()).toBeGreaterThan(0);
     for (const text of await rows.allTextContents()) expect(text).toContain(`${MEMBER.name}push engineering/barca:v1`);
     await browser.screenshot("event-log");
+    await expectAccessible("event log");
   });
 
   it("searches repositories by name and description", async () => {
@@ -233,5 +254,7 @@ describe("the web portal in chromium", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Berth" }).waitFor();
     expect(await page.getByText("You are signed out.").isVisible()).toBe(true);
+    // Nothing the portal did was blocked by its own Content-Security-Policy.
+    expect(browser.cspViolations).toEqual([]);
   });
 });
