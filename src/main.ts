@@ -148,7 +148,7 @@ async function runReindex(configPath: string | undefined): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   // Its own options (--dry-run, --grace, ...): parsed in gc/cli.ts.
   if (argv[0] === "garbage-collect") return garbageCollectCommand(argv.slice(1));
-  // user, org, team, repo, grant, robot: their own options (src/cli/access.ts).
+  // user, org, team, repo, grant, robot, audit: their own options (src/cli/access.ts).
   if (argv[0] !== undefined && ACCESS_COMMANDS.has(argv[0])) {
     return accessCommand(argv).catch((error: unknown) => {
       throw error instanceof CliUsageError ? new UsageError(error.message) : error;

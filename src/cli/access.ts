@@ -1,5 +1,5 @@
 /**
- * `berth user|org|team|repo|grant|robot ...`: the management API's operations for scripts,
+ * `berth user|org|team|repo|grant|robot|audit ...`: the management API's operations for scripts,
  * run directly against the metadata database (the server may keep running: SQLite in WAL
  * mode takes both). The CLI acts as an administrator; its audit entries name it
  * `cli:<OS user>`.
@@ -15,7 +15,7 @@ import type { GlobalRole, GrantLevel, Visibility } from "../metadata/access-reco
 import { SqliteMetadataStore } from "../metadata/sqlite.js";
 import { RegistryError } from "../registry/errors.js";
 
-export const ACCESS_COMMANDS = new Set(["user", "org", "team", "repo", "grant", "robot"]);
+export const ACCESS_COMMANDS = new Set(["user", "org", "team", "repo", "grant", "robot", "audit"]);
 
 export const ACCESS_HELP = `
 Users, organizations, teams, repositories, grants and robot tokens (acting as an administrator):
@@ -24,12 +24,15 @@ Users, organizations, teams, repositories, grants and robot tokens (acting as an
   berth user list | berth user delete NAME
   berth org add NAME | berth org list | berth org delete NAME
   berth team add ORG TEAM [--description TEXT] [--ldap-group DN] | berth team list ORG | berth team delete ORG TEAM
+  berth team set ORG TEAM [--description TEXT] [--ldap-group DN|""]     ("" unlinks the LDAP group)
   berth team member add|remove ORG TEAM USER | berth team member list ORG TEAM
   berth repo add NAME [--visibility public|private] [--description TEXT]
   berth repo set NAME [--visibility public|private] [--description TEXT] | berth repo list [--namespace NS]
   berth grant REPOSITORY TEAM read-only|read-write|admin|none     (a team of the repository's organization)
+  berth grant REPOSITORY                                           (its team grants)
   berth robot add NAME --scope repository:NAME|namespace:NS --access pull|push [--expires 720h]
   berth robot list | berth robot revoke NAME
+  berth audit [--n N]                                              (the newest administrative actions)
   Each takes --config FILE (or REGISTRY_CONFIGURATION_PATH) and --json.
 `;
 
@@ -47,6 +50,7 @@ const OPTIONS = {
   access: { type: "string" },
   expires: { type: "string" },
   json: { type: "boolean" },
+  n: { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -125,8 +129,9 @@ interface Context {
 
 async function run(positionals: string[], values: Values, { management, actor, io, print }: Context): Promise<void> {
   const [noun, verb, ...args] = positionals;
-  const key = noun === "grant" ? "grant" : noun === "team" && verb === "member" ? `team member ${args[0] ?? ""}` : `${noun} ${verb ?? ""}`;
-  const rest = noun === "grant" ? positionals.slice(1) : noun === "team" && verb === "member" ? args.slice(1) : args;
+  const whole = noun === "grant" || noun === "audit";
+  const key = whole ? noun : noun === "team" && verb === "member" ? `team member ${args[0] ?? ""}` : `${noun} ${verb ?? ""}`;
+  const rest = whole ? positionals.slice(1) : noun === "team" && verb === "member" ? args.slice(1) : args;
   switch (key) {
     case "user add": {
       const [name = ""] = expect(rest, 1, "user add NAME --password-stdin [--role ROLE]");
@@ -200,6 +205,15 @@ async function run(positionals: string[], values: Values, { management, actor, i
       print(teams, () => teams.map((team) => `${team.name}${team.ldapGroupDn ? `\t${team.ldapGroupDn}` : ""}`));
       return;
     }
+    case "team set": {
+      const [org = "", team = ""] = expect(rest, 2, "team set ORG TEAM [--description TEXT] [--ldap-group DN]");
+      const updated = await management.updateTeam(actor, org, team, {
+        ...(values.description !== undefined ? { description: values.description } : {}),
+        ...(values["ldap-group"] !== undefined ? { ldapGroupDn: values["ldap-group"] === "" ? null : values["ldap-group"] } : {}),
+      });
+      print(updated, () => [`updated team ${org}/${team}${updated.ldapGroupDn ? ` (LDAP group ${updated.ldapGroupDn})` : ""}`]);
+      return;
+    }
     case "team delete": {
       const [org = "", team = ""] = expect(rest, 2, "team delete ORG TEAM");
       await management.deleteTeam(actor, org, team);
@@ -238,6 +252,11 @@ async function run(positionals: string[], values: Values, { management, actor, i
       return;
     }
     case "grant": {
+      if (rest.length === 1) {
+        const grants = await management.listGrants(actor, rest[0] ?? "");
+        print(grants, () => grants.map((grant) => `${grant.team}\t${grant.level}`));
+        return;
+      }
       const [repository = "", team = "", level = ""] = expect(rest, 3, "grant REPOSITORY TEAM read-only|read-write|admin|none");
       if (level === "none") await management.deleteGrant(actor, repository, team);
       else await management.putGrant(actor, repository, team, level as GrantLevel);
@@ -271,6 +290,14 @@ async function run(positionals: string[], values: Values, { management, actor, i
       const [name = ""] = expect(rest, 1, "robot revoke NAME");
       await management.revokeRobot(actor, name);
       print({ revoked: name }, () => [`revoked robot ${name}`]);
+      return;
+    }
+    case "audit": {
+      expect(rest, 0, "audit [--n N]");
+      const n = values.n === undefined ? 100 : Number(values.n);
+      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new CliUsageError("--n is a whole number from 1 to 100000");
+      const entries = await management.listAudit(actor, n);
+      print(entries, () => entries.map((entry) => `${entry.at}\t${entry.actor}\t${entry.action}\t${entry.target}${entry.detail ? `\t${JSON.stringify(entry.detail)}` : ""}`));
       return;
     }
     default:
