@@ -6,14 +6,14 @@
  * restore it from the trash; change the garbage-collection schedule, preview and run a
  * collection, test a login; the event log filtered; search; sign out. Screenshots of each step go to e2e/artifacts/portal/ (CI keeps them).
  */
-import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { berthCli } from "./harness/berth-cli.js";
 import { launchBrowser, type Browser } from "./harness/browser.js";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";
 import { buildImage, pushImage, type BuiltImage } from "./harness/images.js";
-import { PROJECT_ROOT, startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
+import { startBerth, tempDir, type RunningRegistry } from "./harness/servers.js";
 
 const ADMIN = { name: "gordon", password: "gordon-portal-pw" };
 const MEMBER = { name: "orca", password: "orca-portal-pw" };
@@ -37,24 +37,11 @@ async function expectAccessible(where: string): Promise<void> {
   expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
 }
 
-/** `berth <args>` against the server's database, with stdin. */
-function cli(args: string[], input: string): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(PROJECT_ROOT, "dist", "src", "main.js"), ...args],
-      { env: { ...process.env, REGISTRY_DATABASE_PATH: database, REGISTRY_AUTH_BERTH_MODE: "token" } },
-      (error, stdout, stderr) => (error ? reject(new Error(`berth ${args.join(" ")}: ${stderr}`)) : resolveRun(stdout)),
-    );
-    child.stdin?.end(input);
-  });
-}
-
 beforeAll(async () => {
   workDir = tempDir("portal");
   database = join(workDir, "berth.sqlite");
   berth = await startBerth({ env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_DATABASE_PATH: database } });
-  await cli(["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`);
+  await berthCli(database, ["user", "add", ADMIN.name, "--password-stdin", "--role", "admin"], `${ADMIN.password}\n`);
   dockerd = await startDockerd();
   image = await buildImage(dockerd, { tag: "portal/app:src", layerSizes: [40_000] });
   browser = await launchBrowser("portal");
@@ -224,6 +211,8 @@ describe("the web portal in chromium", () => {
     await page.getByRole("link", { name: "Event log" }).click();
     await page.locator('tr[data-kind="push"]').first().waitFor();
     for (const kind of ["delete", "restore", "login", "admin"]) await page.locator(`tr[data-kind="${kind}"]`).first().waitFor();
+    // The team member's docker login, beside the portal's sign-ins.
+    await page.locator('tr[data-kind="login"]').filter({ hasText: `registry.login ${MEMBER.name}` }).waitFor();
     await page.getByLabel("Show").selectOption("push");
     await page.getByLabel("By user").fill(MEMBER.name);
     await page.getByRole("button", { name: "Apply filter" }).click();

@@ -107,6 +107,20 @@ describe("the event log", () => {
   });
 });
 
+describe("docker login in the event log", () => {
+  it("records a token-service login asking for an offline token (what docker login does), not other token requests", async () => {
+    const { securedRegistry } = await import("../auth/testing.js");
+    const secured = await securedRegistry({ REGISTRY_AUTH_BERTH_MODE: "token" });
+    await secured.metadata.access.createUser({ name: "orca", passwordHash: await hashPassword("orca-password"), role: "none", source: "managed", fullName: "", active: true, createdAt: "" });
+    const basic = basicAuth("orca", "orca-password");
+    await request(secured.app).get("/auth/token?service=berth&scope=repository:orca/app:pull").set("Authorization", basic).expect(200);
+    expect((await secured.metadata.access.listAudit(10)).filter((entry) => entry.action === "registry.login")).toEqual([]);
+    await request(secured.app).get("/auth/token?service=berth&offline_token=true").set("Authorization", basic).expect(200);
+    const logins = (await secured.metadata.access.listAudit(10)).filter((entry) => entry.action === "registry.login");
+    expect(logins).toEqual([expect.objectContaining({ actor: "orca", target: "orca" })]);
+  });
+});
+
 describe("settings views", () => {
   it("shows the login method and LDAP fields, never the bind password", async () => {
     const res = await request(app).get("/api/v0/settings/auth").set("Authorization", admin).expect(200);

@@ -38,8 +38,9 @@ export interface EventView {
   detail: Record<string, unknown> | null;
 }
 
+/** Portal sign-ins and sign-outs, and `docker login` through the token service. */
 function auditKind(entry: AuditEntry): EventKind {
-  return entry.action.startsWith("portal.sign") ? "login" : "admin";
+  return entry.action.startsWith("portal.sign") || entry.action === "registry.login" ? "login" : "admin";
 }
 
 function fromActivity(entry: ActivityEntry): EventView {

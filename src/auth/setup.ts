@@ -17,11 +17,12 @@ import { BasicController } from "./basic-controller.js";
 import { BerthBearerVerifier } from "./berth-bearer.js";
 import { Directory } from "./directory.js";
 import { ExternalBearerVerifier, externalTokenSettings } from "./external-token.js";
-import { openAccess, type AccessController, type Authorization } from "./controller.js";
+import { clientAddress, openAccess, type AccessController, type Authorization } from "./controller.js";
 import { HtpasswdAuthenticator, htpasswdPrincipal } from "./htpasswd.js";
 import { LdapAuthenticator, LdapDirectory } from "./ldap.js";
 import { LdapSync } from "./ldap-sync.js";
 import { login } from "./login.js";
+import { principalName, type Principal } from "./principal.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { PasswordChecker } from "./passwords.js";
 import { policyAuthorization } from "./policy-authorization.js";
@@ -150,7 +151,12 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
       verifier: new BerthBearerVerifier(issuer, directory, policy),
       basic: { authenticator: directory, throttle, policy },
     });
-    service = tokenService({ issuer, directory, policy, authenticator: directory, throttle, anonymous: berth.anonymous, realm: basicRealm });
+    // docker login goes to the audit log, which the portal's event log shows as a login.
+    const onLogin = async (req: Request, principal: Principal) => {
+      const name = principalName(principal);
+      await metadata.access.addAudit({ at: new Date().toISOString(), actor: name, action: "registry.login", target: name, detail: { address: clientAddress(req) } });
+    };
+    service = tokenService({ issuer, directory, policy, authenticator: directory, throttle, anonymous: berth.anonymous, realm: basicRealm, onLogin });
   }
   const recording = recordingCreatedRepositories(controller, metadata, () => berth.defaultvisibility, (error) =>
     logger.error({ err: error }, "recording a new repository's settings failed"),

@@ -27,6 +27,8 @@ export interface TokenServiceOptions extends LoginDeps {
   anonymous: boolean;
   /** Realm of the Basic challenge the endpoint answers wrong credentials with. */
   realm: string;
+  /** Told of each `docker login` (a password login asking for an offline token), for the event log. */
+  onLogin?: (req: Request, principal: Principal) => Promise<void>;
 }
 
 const REPOSITORY_ACTIONS = ["pull", "push", "delete"] as const;
@@ -106,7 +108,10 @@ export function tokenService(options: TokenServiceOptions): Router {
     if (credentials.kind === "basic") principal = await passwordLogin(req, credentials.user, credentials.password);
     else if (credentials.kind !== "none") throw unauthorized("Basic credentials required");
     else if (!options.anonymous) throw unauthorized("authentication required");
-    res.json(await respond(principal, parseScopes(strings(req.query.scope)), first(req.query.offline_token) === "true"));
+    const offline = first(req.query.offline_token) === "true";
+    const body = await respond(principal, parseScopes(strings(req.query.scope)), offline);
+    if (offline && principal.kind !== "anonymous") await options.onLogin?.(req, principal);
+    res.json(body);
   });
 
   router.post("/", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
@@ -117,7 +122,10 @@ export function tokenService(options: TokenServiceOptions): Router {
     const grant = first(form.grant_type);
     if (grant === "password") {
       const principal = await passwordLogin(req, first(form.username) ?? "", first(form.password) ?? "");
-      res.json(await respond(principal, scopes, first(form.access_type) === "offline"));
+      const offline = first(form.access_type) === "offline";
+      const body = await respond(principal, scopes, offline);
+      if (offline) await options.onLogin?.(req, principal);
+      res.json(body);
       return;
     }
     if (grant === "refresh_token") {
