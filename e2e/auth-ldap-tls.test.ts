@@ -140,6 +140,13 @@ describe("LDAP over TLS against slapd", () => {
       expect(tested.status).toBe(503);
       expect(tested.body.errors?.[0]?.message).toMatch(/certificate of the LDAP server ldaps:\/\/127\.0\.0\.1:\d+ is not trusted \(.+\): set ldap\.tls\.ca to the PEM file of the CA that signed it/);
       expect(readFileSync(berth.logFile, "utf8")).toMatch(/is not trusted .*set ldap\.tls\.ca/);
+      // The sync says why a linked group could not be read.
+      const admin = (method: string, path: string, body: unknown) =>
+        fetch(`${berth.url}/api/v0${path}`, { method, headers: { authorization: basic(ADMIN.name, ADMIN.password), "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect((await admin("POST", "/orgs", { name: "pequod" })).status).toBe(201);
+      expect((await admin("POST", "/orgs/pequod/teams", { name: "crew", ldapGroupDn: `cn=crew,${SUFFIX}` })).status).toBe(201);
+      const sync = (await (await admin("POST", "/ldap/sync", {})).json()) as { failures: { team: string; error: string }[] };
+      expect(sync.failures).toEqual([{ org: "pequod", team: "crew", error: expect.stringMatching(/is not trusted .*set ldap\.tls\.ca/) }]);
       // A directory that cannot be asked is not a wrong password: no lockout follows.
       for (let i = 0; i < 6; i += 1) expect((await login(berth)).status).toBe(503);
     });

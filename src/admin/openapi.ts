@@ -24,6 +24,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: "not allowed",
   404: "not found (or not visible to the caller)",
   409: "the name is taken",
+  503: "the LDAP directory cannot be reached (the reason is in the message)",
 };
 
 const REPOSITORY_NAME = {
@@ -162,9 +163,9 @@ const paths: Record<string, Record<string, Schema>> = {
   },
   "/auth/test-login": {
     post: {
-      summary: "Check a user name and password (administrators); counts as a login attempt",
+      summary: "Check a user name and password (administrators); counts as a login attempt. 503 says why the LDAP directory cannot be used",
       requestBody: body({ type: "object", required: ["username", "password"], properties: { username: { type: "string" }, password: { type: "string" } } }),
-      responses: { 200: ok("the account that logged in", ref("AccountInfo")), ...errors(400, 401, 403) },
+      responses: { 200: ok("the account that logged in", ref("AccountInfo")), ...errors(400, 401, 403, 503) },
     },
   },
   "/users": {
@@ -308,7 +309,7 @@ const paths: Record<string, Record<string, Schema>> = {
             failures: { type: "array", items: { type: "object", properties: { org: { type: "string" }, team: { type: "string" }, error: { type: "string" } } } },
           },
         }),
-        ...errors(401, 403),
+        ...errors(401, 403, 404, 503),
       },
     },
   },
