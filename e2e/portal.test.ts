@@ -240,6 +240,8 @@ describe("the web portal in chromium", () => {
   it("signs out", async () => {
     const { browser } = ready();
     const { page } = browser;
+    const consoleLink = await page.getByRole("link", { name: "API console" }).getAttribute("href");
+    expect((await fetch(new URL(consoleLink ?? "", page.url()))).status).toBe(200);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Berth" }).waitFor();
     expect(await page.getByText("You are signed out.").isVisible()).toBe(true);

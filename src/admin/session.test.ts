@@ -155,6 +155,16 @@ describe("portal sign-in with htpasswd and without access control", () => {
     expect((await request(htApp).get("/api/v0/session").set("Cookie", cookie).expect(200)).body.account).toBeNull();
   });
 
+  it("scopes the cookie to http.prefix", async () => {
+    const { app: prefixed, metadata: store } = await securedRegistry({ REGISTRY_AUTH_BERTH_MODE: "basic" }, (config) => {
+      config.http.prefix = "/registry/";
+    });
+    await store.access.createUser({ name: "gordon", passwordHash: await hashPassword("gordon-password"), role: "admin", source: "managed", fullName: "", active: true, createdAt: "" });
+    const res = await request(prefixed).post("/registry/api/v0/session").send({ username: "gordon", password: "gordon-password" }).expect(201);
+    expect((res.headers["set-cookie"] as unknown as string[])[0]).toContain("Path=/registry/;");
+    await request(prefixed).get("/registry/api/v0/users").set("Cookie", cookieOf(res)).expect(200);
+  });
+
   it("needs no sign-in without access control", async () => {
     const { app: none } = await securedRegistry({});
     const res = await request(none).get("/api/v0/session").expect(200);
