@@ -18,7 +18,7 @@ let open: Express;
 let metadata: SqliteMetadataStore;
 
 const as = (user: string) => basicAuth(user, LAB_USERS[user]?.password ?? `${user}-password`);
-const api = (user: string | null, method: "get" | "post" | "patch" | "delete", path: string) => {
+const api = (user: string | null, method: "get" | "post" | "put" | "patch" | "delete", path: string) => {
   const req = request(app)[method](`/api/v0${path}`);
   return user === null ? req : req.set("Authorization", as(user));
 };
@@ -90,6 +90,31 @@ describe("a soft-deleted repository with settings", () => {
     expect((await api("gordon", "get", "/repositories/engineering/madrid/_grants")).body.grants).toEqual([
       { org: "engineering", team: "frontend", repository: "engineering/madrid", level: "read-write" },
     ]);
+  });
+
+  it("never pushed (settings only): deleted for good, with its grants, since there is nothing to restore", async () => {
+    expect((await api("orca", "post", "/repositories").send({ name: "engineering/plans", description: "never pushed" })).status).toBe(201);
+    expect((await api("gordon", "put", "/repositories/engineering/plans/_grants/frontend").send({ level: "read-only" })).status).toBe(200);
+    expect((await api("ahab", "get", "/repositories/engineering/plans")).status).toBe(200);
+    const deleted = await api("gordon", "delete", "/repositories/engineering/plans");
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    expect(await sightings("gordon", "engineering/plans")).toMatchObject(GONE);
+    expect(await metadata.access.grantsOn("engineering/plans")).toEqual([]);
+    expect((await api("gordon", "delete", "/repositories/engineering/plans")).status).toBe(404);
+    expect((await api("gordon", "get", "/audit?n=5")).body.entries).toContainEqual(expect.objectContaining({ actor: "gordon", action: "repository.delete", target: "engineering/plans" }));
+    // Created again: a new repository, without the old grant.
+    expect((await api("orca", "post", "/repositories").send({ name: "engineering/plans" })).status).toBe(201);
+    expect((await api("orca", "get", "/repositories/engineering/plans/_grants")).body.grants).toEqual([]);
+  });
+
+  it("soft-deleted, its settings are not removed by a second DELETE: they wait for the restore", async () => {
+    expect((await api("orca", "post", "/repositories").send({ name: "engineering/kept", visibility: "public", description: "kept" })).status).toBe(201);
+    await pushImage(open, "engineering/kept", "v1");
+    const deleted = await api("gordon", "delete", "/repositories/engineering/kept");
+    expect(deleted.status).toBe(202);
+    expect((await api("gordon", "delete", "/repositories/engineering/kept")).status).toBe(404);
+    expect((await api("gordon", "post", `/deleted/${deleted.body.id as string}/restore`)).status).toBe(200);
+    expect((await api(null, "get", "/repositories/engineering/kept")).body).toMatchObject({ visibility: "public", description: "kept" });
   });
 
   it("may be created anew, with fresh settings, once garbage collection removed it", async () => {

@@ -5,14 +5,19 @@
  *                                                       newest first, with who and when
  *   GET    /deleted/:id                                 one of them
  *   POST   /deleted/:id/restore                         restores it (410 once collected)
- *   DELETE /repositories/<name>                         soft-deletes a whole repository
+ *   DELETE /repositories/<name>                         soft-deletes a whole repository; one that
+ *                                                       was never pushed (settings only, made through
+ *                                                       the API) has nothing to restore: its settings
+ *                                                       and grants are removed (204)
  */
 import { Router } from "express";
+import { repositoryPresent } from "../access/presence.js";
 import type { Config } from "../config/types.js";
 import { actorOf } from "../gc/actor.js";
 import { Trash } from "../gc/trash.js";
 import { activityEntry } from "./activity-recorder.js";
 import type { DeletedItem, DeletedKind, DeletedState } from "../metadata/gc-records.js";
+import type { MetadataStore } from "../metadata/store.js";
 import { RegistryError } from "../registry/errors.js";
 import { checkName } from "../registry/reference.js";
 import type { Registry } from "../registry/registry.js";
@@ -52,6 +57,14 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: str
   if (value === undefined) return undefined;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) throw badRequest(`${key} must be one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+/** A repository known by its settings alone (not a soft-deleted one, whose settings wait for a restore): removed for good. */
+async function deleteSettingsOnly(metadata: MetadataStore, name: string, actor: string): Promise<boolean> {
+  if (!(await repositoryPresent(metadata, name, await metadata.access.getRepository(name)))) return false;
+  if (!(await metadata.access.deleteRepository(name))) return false;
+  await metadata.access.addAudit({ at: new Date().toISOString(), actor, action: "repository.delete", target: name, detail: { settingsOnly: true } });
+  return true;
 }
 
 export function deletedRouter({ registry, config }: DeletedApiDependencies): Router {
@@ -97,7 +110,14 @@ export function deletedRouter({ registry, config }: DeletedApiDependencies): Rou
     if (config.storage.maintenance.readonly.enabled) {
       throw new RegistryError("UNSUPPORTED", "the registry is in read-only mode (storage.maintenance.readonly)", undefined, 405);
     }
-    const deleted = await trash.deleteRepository(name, actorOf(req));
+    let deleted: DeletedItem;
+    try {
+      deleted = await trash.deleteRepository(name, actorOf(req));
+    } catch (error) {
+      if (!(error instanceof RegistryError && error.code === "NAME_UNKNOWN") || !(await deleteSettingsOnly(registry.metadata, name, actorOf(req)))) throw error;
+      res.status(204).end();
+      return;
+    }
     await registry.metadata.activity.record([activityEntry(req, "delete", name, null, null)]);
     res.status(202).json(deletedView(deleted));
   });

@@ -139,9 +139,10 @@ export const GC_PATHS: Record<string, Record<string, Schema>> = {
   },
   "/repositories/{name}": {
     delete: {
-      summary: "Soft-delete a repository (needs storage.delete.enabled): it leaves the catalog and /v2 at once, restorable until a collection",
+      summary:
+        "Soft-delete a repository (needs storage.delete.enabled): it leaves the catalog and /v2 at once, restorable until a collection. A repository never pushed (settings only) has nothing to restore: its settings and grants are removed",
       parameters: [{ ...pathParam("name", "repository name; it may hold slashes"), allowReserved: true }],
-      responses: { 202: ok("deleted", ref("DeletedItem")), ...ERRORS, 404: error("no such repository"), 405: error("deletes are disabled") },
+      responses: { 202: ok("deleted", ref("DeletedItem")), 204: { description: "a repository never pushed: its settings and grants removed" }, ...ERRORS, 404: error("no such repository"), 405: error("deletes are disabled") },
     },
   },
 };
