@@ -133,6 +133,17 @@ describe("portal sessions", () => {
     expect(await metadata.sessions.get(hash)).toBeNull();
   });
 
+  it("does not let robot accounts sign in", async () => {
+    await request(app).post("/api/v0/orgs").set("Authorization", basicAuth("gordon", "gordon-password")).send({ name: "fleet" }).expect(201);
+    const created = await request(app)
+      .post("/api/v0/robots")
+      .set("Authorization", basicAuth("gordon", "gordon-password"))
+      .send({ name: "ci", scope: { kind: "namespace", name: "fleet" }, access: "pull" })
+      .expect(201);
+    const res = await request(app).post("/api/v0/session").send({ username: "robot$ci", password: created.body.secret }).expect(403);
+    expect(res.headers["set-cookie"]).toBeUndefined();
+  });
+
   it("judges a request with an Authorization header by it, not by the cookie", async () => {
     const { cookie } = await signIn("gordon", "gordon-password");
     const withBasic = await request(app).get("/api/v0/users").set("Cookie", cookie).set("Authorization", basicAuth("ahab", "ahab-password"));

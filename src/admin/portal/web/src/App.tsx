@@ -91,10 +91,8 @@ function Shell({ session, onSignOut, children, path }: { session: SessionInfo; o
             ))}
           </ul>
         </nav>
-        <a class="console-link" href="api/docs/">
-          API console
-        </a>
         <div class="account">
+          <a href="api/docs/">API console</a>
           {session.signIn === "not-needed" ? (
             <span>No sign-in: this registry has no access control</span>
           ) : (
