@@ -10,6 +10,8 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts", "storage-drivers/**/*.test.ts", "conformance/**/*.test.ts", "bench/**/*.test.ts"],
           testTimeout: 30_000,
+          // Some unit files start a real emulator (azurite) in beforeAll: seconds when quiet, more on a loaded CI machine.
+          hookTimeout: 60_000,
         },
       },
       {
