@@ -4,7 +4,7 @@
  * settings row (description, visibility, grants) stays for a restore; and it comes back,
  * settings and all, when restored.
  */
-import type { Express } from "express";
+import express, { type Express } from "express";
 import request from "supertest";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../auth/passwords.js";
@@ -115,6 +115,24 @@ describe("a soft-deleted repository with settings", () => {
     expect((await api("gordon", "delete", "/repositories/engineering/kept")).status).toBe(404);
     expect((await api("gordon", "post", `/deleted/${deleted.body.id as string}/restore`)).status).toBe(200);
     expect((await api(null, "get", "/repositories/engineering/kept")).body).toMatchObject({ visibility: "public", description: "kept" });
+  });
+
+  it("pushed anew under the same name: a new repository, with fresh settings and no grants of the deleted one", async () => {
+    expect((await api("orca", "post", "/repositories").send({ name: "engineering/reborn", visibility: "public", description: "old" })).status).toBe(201);
+    expect((await api("gordon", "put", "/repositories/engineering/reborn/_grants/frontend").send({ level: "read-write" })).status).toBe(200);
+    await pushImage(open, "engineering/reborn", "v1");
+    expect((await api("gordon", "delete", "/repositories/engineering/reborn")).status).toBe(202);
+    // gordon pushes something else under the name, through the access controller as docker would.
+    const asGordon = express().use((req, _res, next) => {
+      req.headers.authorization = as("gordon");
+      next();
+    }, app);
+    await pushImage(asGordon, "engineering/reborn", "v2");
+    // Replaced before the manifest was stored: at no moment is the new content public.
+    expect((await api(null, "get", "/repositories/engineering/reborn")).status, "no longer public").toBe(404);
+    expect((await api("gordon", "get", "/repositories/engineering/reborn")).body).toMatchObject({ visibility: "private", description: "" });
+    expect((await api("gordon", "get", "/repositories/engineering/reborn/_grants")).body.grants).toEqual([]);
+    expect((await api("ahab", "get", "/repositories/engineering/reborn")).status).toBe(404);
   });
 
   it("may be created anew, with fresh settings, once garbage collection removed it", async () => {
