@@ -115,7 +115,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
     await expectNothingLeft(driver, root, { replacedMultipart: true });
   });
 
-  it("finds a multipart upload registry:2 left in progress, and drops a stale one beside the object", async () => {
+  it("finds a multipart upload registry:2 left in progress; a stale one beside the object goes with its folder", async () => {
     const root = `resume-${randomUUID()}`;
     const driver = driverAt(`/${root}`);
     const key = `${root}/_uploads/u/data`;
@@ -133,12 +133,13 @@ describe("s3 driver specifics (Swift s3api)", () => {
     expect((await readAll(driver, "/_uploads/u/data")).equals(Buffer.concat([...first, more]))).toBe(true);
     expect(await s3.uploads(BUCKET, `${root}/`)).toEqual([]);
 
-    // An upload left beside the object (a writer that died) is not the content: it goes.
+    // An upload left beside the object (a writer that died) is not the content; it goes with its folder.
     const stale = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
     await s3.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: stale.UploadId, PartNumber: 1, Body: randomBytes(100) }));
     const next = await driver.writer("/_uploads/u/data", { append: true });
     expect(next.size).toBe(7 * MiB + 1000);
     await next.close();
+    await driver.delete("/_uploads/u");
     expect(await s3.uploads(BUCKET, `${root}/`)).toEqual([]);
     await expectNothingLeft(driver, root, { replacedMultipart: true });
   });

@@ -198,6 +198,17 @@ export class Bucket {
     }
   }
 
+  /**
+   * The multipart upload in progress at exactly this key, with its parts, as registry:2 picks it
+   * (the first one listed, the oldest); null when there is none.
+   */
+  async pendingUpload(key: string): Promise<(InProgressUpload & { parts: UploadedPart[]; size: number }) | null> {
+    const [upload] = (await this.listUploads(key)).filter((candidate) => candidate.key === key);
+    if (!upload) return null;
+    const parts = await this.listParts(key, upload.uploadId);
+    return { ...upload, parts, size: parts.reduce((sum, part) => sum + part.size, 0) };
+  }
+
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
     const parts: UploadedPart[] = [];
     let marker: string | undefined;

@@ -5,6 +5,7 @@
  * that end in 503 while a client's mistake is never retried. The real servers are in e2e/.
  */
 import { randomBytes } from "node:crypto";
+import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { CheckedDriver } from "../checked.js";
 import type { StorageDriver } from "../driver.js";
@@ -89,6 +90,21 @@ describe("s3 driver under AWS's rules", () => {
     const sizes = fake.calls.filter((call) => call.command === "UploadPart").map((call) => (call.input.Body as Buffer).length);
     expect(sizes).toEqual([MIN_PART_SIZE + 6, MIN_PART_SIZE, 120 * 100 * 1024 - 2 * MIN_PART_SIZE]);
     expect(fake.objects.get("root/data")?.data?.equals(Buffer.concat([Buffer.from("start:"), ...chunks]))).toBe(true);
+  });
+
+  it("sees registry:2's upload in progress as a file of its parts' size, and a writer continues it", async () => {
+    const fake = new AwsRulesBucket();
+    const driver = driverOn(fake);
+    const { UploadId } = await fake.client.send(new CreateMultipartUploadCommand({ Bucket: fake.bucket, Key: "root/_uploads/u/data" }));
+    const first = randomBytes(1000);
+    await fake.client.send(new UploadPartCommand({ Bucket: fake.bucket, Key: "root/_uploads/u/data", UploadId, PartNumber: 1, Body: first }));
+    expect(await driver.stat("/_uploads/u/data")).toMatchObject({ size: 1000, isDir: false });
+    const writer = await driver.writer("/_uploads/u/data", { append: true });
+    expect(writer.size).toBe(1000);
+    await writer.write(Buffer.from("more"));
+    await writer.commit();
+    expect(fake.objects.get("root/_uploads/u/data")?.data?.equals(Buffer.concat([first, Buffer.from("more")]))).toBe(true);
+    expect(fake.uploads.size).toBe(0);
   });
 
   it("counts a completion whose answer was lost as done, and repeats nothing else", async () => {

@@ -111,8 +111,12 @@ export class S3Driver implements StorageDriver {
     // Not an object: a directory if any key lies below it. The root always is one; asking keeps this a real health probe.
     const page = await this.bucket.listPage(this.keys.below(path), { maxKeys: 1 });
     const [first] = page.objects;
-    if (!first && path !== "/") throw new PathNotFoundError(path, this.name);
-    return { path, size: 0, modTime: first?.modTime ?? EPOCH, isDir: true };
+    if (first || path === "/") return { path, size: 0, modTime: first?.modTime ?? EPOCH, isDir: true };
+    // registry:2 keeps an upload's data in a multipart upload until the upload completes: that file
+    // exists with the size of its parts, and a writer appending to it finds it again (writer.ts).
+    const pending = await this.bucket.pendingUpload(this.keys.key(path));
+    if (pending) return { path, size: pending.size, modTime: pending.initiated, isDir: false };
+    throw new PathNotFoundError(path, this.name);
   }
 
   async list(path: string): Promise<string[]> {
@@ -131,18 +135,28 @@ export class S3Driver implements StorageDriver {
     await this.bucket.deleteOne(source);
   }
 
-  /** The object and everything below it, and any multipart upload left in progress there. */
+  /**
+   * The object and everything below it, found by one listing from its key (siblings that share
+   * the key's beginning are passed over), and any multipart upload left in progress below a
+   * directory (registry:2's unfinished uploads, a writer that died).
+   */
   async delete(path: string): Promise<void> {
     const key = this.keys.key(path);
     const below = this.keys.below(path);
-    let found = (await this.bucket.head(key)) !== null;
-    if (found) await this.bucket.deleteOne(key);
-    // Page by page: deleting behind the continuation token is safe.
-    for await (const objects of this.bucket.keysBelow(below)) {
-      if (objects.length === 0) continue;
-      found = true;
-      await this.bucket.deleteMany(objects.map((object) => object.key));
+    let found = false;
+    let directory = false;
+    for await (const objects of this.bucket.keysBelow(key)) {
+      const doomed = objects.filter((object) => object.key === key || object.key.startsWith(below)).map((object) => object.key);
+      directory ||= doomed.some((doomedKey) => doomedKey !== key);
+      // One key is one plain DELETE, lighter than DeleteObjects on most stores.
+      if (doomed.length === 1) await this.bucket.deleteOne(doomed[0]!);
+      else if (doomed.length > 1) await this.bucket.deleteMany(doomed);
+      found ||= doomed.length > 0;
+      // Listed in key order: once past everything below, the rest are siblings.
+      const last = objects.at(-1)?.key;
+      if (last !== undefined && last > below && !last.startsWith(below)) break;
     }
+    if (found && !directory) return;
     const uploads = (await this.bucket.listUploads(key)).filter((upload) => upload.key === key || upload.key.startsWith(below));
     await Promise.all(uploads.map((upload) => this.bucket.abortUpload(upload.key, upload.uploadId)));
     if (!found && uploads.length === 0) throw new PathNotFoundError(path, this.name);

@@ -12,7 +12,7 @@
  * A multipart upload left in progress at the key (by registry:2, which keeps its uploads open
  * between requests, or by a writer that died) is found again with ListMultipartUploads and
  * ListParts: with no object at the key it is completed and becomes the content carried; beside
- * an object, which is what was last committed, it is stale and aborted.
+ * an object, which is what was last committed, it is stale, and aborted when the folder goes.
  */
 import type { FileWriter } from "../driver.js";
 import { StorageError } from "../errors.js";
@@ -51,20 +51,19 @@ export class S3Writer implements FileWriter {
   static async open(bucket: Bucket, key: string, chunkSize: number, append: boolean): Promise<S3Writer> {
     const fresh = { size: 0, strategy: "none" } as const;
     if (!append) return new S3Writer(bucket, key, chunkSize, fresh, false);
-    const stale = (await bucket.listUploads(key)).filter((upload) => upload.key === key).sort((a, b) => b.initiated.getTime() - a.initiated.getTime());
     let head = await bucket.head(key);
-    if (!head && stale.length > 0) {
-      // registry:2's upload in progress: its parts (all but the last at least 5 MiB) become the object.
-      const [latest] = stale.splice(0, 1);
-      const parts = await bucket.listParts(key, latest!.uploadId);
-      if (parts.length > 0 && parts.slice(0, -1).every((part) => part.size >= MIN_PART_SIZE)) {
-        await bucket.completeUpload(key, latest!.uploadId, parts, parts.reduce((sum, part) => sum + part.size, 0));
+    if (!head) {
+      const pending = await bucket.pendingUpload(key);
+      // registry:2's upload in progress (the one it would pick): its parts, all but the last at least 5 MiB, become the object.
+      if (pending && pending.parts.length > 0 && pending.parts.slice(0, -1).every((part) => part.size >= MIN_PART_SIZE)) {
+        await bucket.completeUpload(key, pending.uploadId, pending.parts, pending.size);
         head = await bucket.head(key);
-      } else {
-        stale.push(latest!);
       }
+      // Any other upload at the key is stale (beside an object, what was last committed is the
+      // object; those go when the upload's folder is deleted).
+      const stale = (await bucket.listUploads(key)).filter((upload) => upload.key === key);
+      await Promise.all(stale.map((upload) => bucket.abortUpload(key, upload.uploadId)));
     }
-    await Promise.all(stale.map((upload) => bucket.abortUpload(key, upload.uploadId)));
     if (!head) return new S3Writer(bucket, key, chunkSize, fresh, false);
     return new S3Writer(bucket, key, chunkSize, { size: head.size, strategy: carryStrategy(head.size) }, true);
   }
