@@ -1,6 +1,6 @@
 /**
  * Sizes and durations of a run: full (the published comparison) and --quick (a smoke run
- * of every scenario in well under three minutes).
+ * of every scenario, scaled down).
  */
 import { GiB, MiB } from "./data.js";
 
@@ -25,6 +25,13 @@ export interface BenchConfig {
   rssUploads: number;
   rssUploadSize: number;
   rssIntervalMs: number;
+  /** Manifests of the garbage-collection scenario (5 blobs each, a shared pool of layers: ~50,000 blobs for 10,000). */
+  gcManifests: number;
+  /** Object-store backends (swift, s3, azure): blob size, measured runs per side, and the RSS uploads. */
+  backendBlobSize: number;
+  backendRuns: number;
+  backendRssUploads: number;
+  backendRssUploadSize: number;
 }
 
 export function benchConfig(quick: boolean): BenchConfig {
@@ -45,13 +52,18 @@ export function benchConfig(quick: boolean): BenchConfig {
         rssUploads: 4,
         rssUploadSize: 256 * MiB,
         rssIntervalMs: 50,
+        gcManifests: 1000,
+        backendBlobSize: 64 * MiB,
+        backendRuns: 2,
+        backendRssUploads: 4,
+        backendRssUploadSize: 128 * MiB,
       }
     : {
         mode: "full",
         blobSize: 512 * MiB,
         warmupSize: 64 * MiB,
         chunkSize: 8 * MiB,
-        runs: 5,
+        runs: 7,
         manifestConnections: 32,
         manifestSeconds: 10,
         manifestWarmupSeconds: 2,
@@ -62,5 +74,10 @@ export function benchConfig(quick: boolean): BenchConfig {
         rssUploads: 4,
         rssUploadSize: GiB,
         rssIntervalMs: 50,
+        gcManifests: 10_000,
+        backendBlobSize: 512 * MiB,
+        backendRuns: 3,
+        backendRssUploads: 4,
+        backendRssUploadSize: GiB,
       };
 }

@@ -105,6 +105,26 @@ export async function pullBlob(client: HttpClient, repo: string, digest: string,
   return response.bodyBytes;
 }
 
+/**
+ * GET a blob that the registry redirects to its storage (307 + Location: a presigned URL, SAS or
+ * temp URL), then the blob from there, hashed as it streams in. Throws when the registry does not
+ * redirect: a "with redirects" figure must not silently measure the proxied path.
+ */
+export async function pullBlobRedirected(client: HttpClient, repo: string, digest: string, size: number): Promise<number> {
+  const redirect = await client.request("GET", `/v2/${repo}/blobs/${digest}`);
+  expectStatus(redirect, 307, `GET ${repo} blob ${digest} (expecting a redirect to storage)`);
+  const location = header(redirect, "location");
+  if (!location) throw new Error(`GET ${repo} blob ${digest}: 307 without a Location`);
+  const hash = createHash("sha256");
+  // The same keep-alive agent: it keeps a separate pool per origin.
+  const response = await client.request("GET", location, { sink: (chunk) => hash.update(chunk) });
+  expectStatus(response, 200, `GET ${digest} from storage (${new URL(location).origin})`);
+  const got = `sha256:${hash.digest("hex")}`;
+  if (response.bodyBytes !== size) throw new Error(`GET ${digest} from storage: ${response.bodyBytes} bytes, expected ${size}`);
+  if (got !== digest) throw new Error(`GET ${digest} from storage: content hashes to ${got}`);
+  return response.bodyBytes;
+}
+
 export interface PushedImage {
   repo: string;
   tag: string;

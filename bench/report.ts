@@ -24,7 +24,12 @@ export interface RunReport {
   config: BenchConfig;
   selfCheck: boolean;
   scenarios: ScenarioReport[];
+  /** os.loadavg() when the run started and when it ended: how busy the (shared) machine was. */
+  loadAtStart: number[];
+  loadAtEnd: number[];
 }
+
+const loadText = (load: readonly number[]) => load.map((value) => value.toFixed(2)).join(", ");
 
 function referenceVersion(): string {
   try {
@@ -38,7 +43,8 @@ export function printReport(report: RunReport): void {
   const { config, selfCheck, scenarios } = report;
   console.log(`\nBerth vs registry:2 — ${config.mode} run${selfCheck ? " (SELF-CHECK: both sides are registry:2)" : ""}, wall time ${report.wallSeconds.toFixed(0)} s`);
   console.log("ratio = how many times better Berth is, in the 'better' direction (higher: Berth / registry:2; lower: registry:2 / Berth).");
-  console.log("ratio > 1: Berth better; < 1: registry:2 better. MB = 10^6 bytes.\n");
+  console.log("ratio > 1: Berth better; < 1: registry:2 better. MB = 10^6 bytes. CPU s/GB: server CPU seconds per 10^9 bytes moved.");
+  console.log(`load average (1, 5, 15 min) at the start: ${loadText(report.loadAtStart)}; at the end: ${loadText(report.loadAtEnd)}; ${cpus().length} CPUs.\n`);
   console.log(formatTable(scenarios.flatMap((scenario) => scenario.rows)));
   for (const scenario of scenarios) {
     if (scenario.error !== undefined) console.log(`\n${scenario.name} FAILED: ${scenario.error.split("\n")[0]}`);
@@ -60,6 +66,8 @@ export function saveReport(report: RunReport, resultsDir: string, output?: strin
     selfCheck: report.selfCheck,
     config: report.config,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryBytes: totalmem(), node: process.version },
+    loadAtStart: report.loadAtStart,
+    loadAtEnd: report.loadAtEnd,
     reference: referenceVersion(),
     rows: report.scenarios.flatMap((scenario) => scenario.rows),
     scenarios: report.scenarios,

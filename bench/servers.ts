@@ -49,7 +49,8 @@ async function launchBerth(options: StartOptions): Promise<RunningRegistry> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
-    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: storage,
+    // REGISTRY_STORAGE=<driver> selects another driver; a filesystem key beside it would be a second one.
+    ...(options.env?.REGISTRY_STORAGE ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: storage }),
     REGISTRY_DATABASE_PATH: join(workDir, "berth.sqlite"),
     REGISTRY_STORAGE_DELETE_ENABLED: String(options.deleteEnabled ?? true),
     REGISTRY_LOG_LEVEL: "warn",
@@ -87,13 +88,22 @@ async function launchBerth(options: StartOptions): Promise<RunningRegistry> {
   return { kind: "berth", host: `127.0.0.1:${port}`, url, root: storage, process: child, logFile, stop };
 }
 
+export interface SideOptions {
+  /**
+   * REGISTRY_* variables for this side (e.g. REGISTRY_STORAGE=swift and its keys); the same
+   * names work for both registries. Without REGISTRY_STORAGE, each gets a fresh filesystem root.
+   */
+  env?: Record<string, string>;
+}
+
 /**
  * Starts the registry for `side`. With `selfCheck`, the Berth side is a second reference
  * registry: the machinery is then measured against itself (ratios should be ≈ 1).
  */
-export async function startSide(side: Side, selfCheck: boolean): Promise<BenchRegistry> {
+export async function startSide(side: Side, selfCheck: boolean, options: SideOptions = {}): Promise<BenchRegistry> {
   const root = tempDir(`bench-${side}`);
-  const running = side === "berth" && !selfCheck ? await launchBerth({ root }) : await startReference({ root });
+  const start = { root, ...(options.env ? { env: options.env } : {}) };
+  const running = side === "berth" && !selfCheck ? await launchBerth(start) : await startReference(start);
   const pid = running.process.pid;
   if (pid === undefined) throw new Error(`${side}: no pid`);
   return {

@@ -1,5 +1,6 @@
 /** Manifest GET by tag under concurrent keep-alive connections, driven by autocannon. */
 import autocannon from "autocannon";
+import { treeCpuSeconds } from "../cpu.js";
 import { evaluate, median } from "../evaluate.js";
 import { MANIFEST_ACCEPT, getManifest, pushSmallImage } from "../registry-client.js";
 import type { Side } from "../servers.js";
@@ -70,9 +71,12 @@ export const manifestGet: Scenario = {
       // Rounds in alternating order, so a burst of outside load does not land on one side only.
       const slice = manifestSeconds / MANIFEST_ROUNDS;
       const rounds: Record<Side, LoadFigures[]> = { berth: [], reference: [] };
+      const cpuSeconds: Record<Side, number> = { berth: 0, reference: 0 };
       for (let round = 0; round < MANIFEST_ROUNDS; round++) {
         for (const side of order(round)) {
+          const cpuBefore = treeCpuSeconds(registries[side].pid);
           const measured = await load(urls[side] as string, manifestConnections, slice);
+          cpuSeconds[side] += treeCpuSeconds(registries[side].pid) - cpuBefore;
           rounds[side].push(measured);
           context.progress(
             `${side}: round ${round + 1}/${MANIFEST_ROUNDS}, ${manifestConnections} connections for ${slice} s: ` +
@@ -85,12 +89,19 @@ export const manifestGet: Scenario = {
       const berth = combine(rounds.berth);
       const reference = combine(rounds.reference);
       const label = `manifest GET, ${manifestConnections} conns`;
+      // Server CPU per answered request: what the load of other work on the machine hardly changes.
+      const cpuMsPerRequest = (side: Side, figures: LoadFigures) => (figures.ok > 0 ? (1000 * cpuSeconds[side]) / figures.ok : null);
       return {
         rows: [
           evaluate({ id: "manifest-rps", label, unit: "req/s", better: "higher" }, berth.requestsPerSecond, reference.requestsPerSecond),
           evaluate({ id: "manifest-p99", label: `${label}, p99 latency`, unit: "ms", better: "lower" }, berth.p99Ms, reference.p99Ms),
+          evaluate(
+            { id: "manifest-cpu", label: `${label}: server CPU`, unit: "CPU ms/req", better: "lower" },
+            cpuMsPerRequest("berth", berth),
+            cpuMsPerRequest("reference", reference),
+          ),
         ],
-        details: { berth, reference, rounds },
+        details: { berth, reference, rounds, cpuSeconds },
       };
     });
   },

@@ -2,7 +2,8 @@
  * Azurite, Microsoft's Azure Storage emulator, from npm (a devDependency pinned to a release that
  * runs on Node 20): its blob service alone, on 127.0.0.1 and a free port, data in memory.
  * `--skipApiVersionCheck` lets the newer SDK's x-ms-version through; `--loose` ignores headers
- * the emulator does not know. Used by the azure driver's tests and the e2e tests on azure.
+ * the emulator does not know. Used by the azure driver's tests and the e2e tests on azure, and by
+ * the benchmark (with `onDisk`).
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, rmSync } from "node:fs";
@@ -53,7 +54,14 @@ async function waitForAzurite(url: string, exited: () => string | null, logFile:
   throw new Error(`azurite at ${url} not ready after ${timeoutMs} ms; see ${logFile}`);
 }
 
-export async function startAzurite(options: { extentMemoryLimitMb?: number } = {}): Promise<RunningAzurite> {
+export interface AzuriteOptions {
+  /** Cap of the in-memory store, MB. */
+  extentMemoryLimitMb?: number;
+  /** Keep blobs on disk (in its temp folder, removed on stop) instead of in memory: for more data than memory should hold (benchmarks). */
+  onDisk?: boolean;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const main = azuriteBlobMain();
   const workDir = tempDir("azurite");
   const port = await freePort();
@@ -65,9 +73,7 @@ export async function startAzurite(options: { extentMemoryLimitMb?: number } = {
     "127.0.0.1",
     "--blobPort",
     String(port),
-    "--inMemoryPersistence",
-    "--extentMemoryLimit",
-    String(options.extentMemoryLimitMb ?? 1024),
+    ...(options.onDisk ? ["--location", join(workDir, "data")] : ["--inMemoryPersistence", "--extentMemoryLimit", String(options.extentMemoryLimitMb ?? 1024)]),
     "--skipApiVersionCheck",
     "--loose",
     "--disableTelemetry",
