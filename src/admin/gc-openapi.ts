@@ -13,6 +13,7 @@ const ERRORS = {
   401: error("authentication required"),
   403: error("administrators only"),
 };
+const NO_SCHEDULER = error("no schedule in this process (only `berth serve` runs one)");
 
 export const GC_SCHEMAS: Record<string, Schema> = {
   GcSchedule: {
@@ -76,13 +77,13 @@ const ITEM = pathParam("id", "deleted item id");
 
 export const GC_PATHS: Record<string, Record<string, Schema>> = {
   "/gc/schedule": {
-    get: { summary: "The garbage collection schedule in force and its next run", responses: { 200: ok("schedule", ref("GcSchedule")), 401: ERRORS[401], 403: ERRORS[403] } },
+    get: { summary: "The garbage collection schedule in force and its next run", responses: { 200: ok("schedule", ref("GcSchedule")), 401: ERRORS[401], 403: ERRORS[403], 503: NO_SCHEDULER } },
     put: {
       summary: 'Set the schedule at runtime ("" pauses it); kept across restarts',
       requestBody: { required: true, content: json({ type: "object", required: ["schedule"], properties: { schedule: { type: "string" } } }) },
-      responses: { 200: ok("schedule", ref("GcSchedule")), ...ERRORS },
+      responses: { 200: ok("schedule", ref("GcSchedule")), ...ERRORS, 503: NO_SCHEDULER },
     },
-    delete: { summary: "Go back to the config file's gc.schedule", responses: { 200: ok("schedule", ref("GcSchedule")), 401: ERRORS[401], 403: ERRORS[403] } },
+    delete: { summary: "Go back to the config file's gc.schedule", responses: { 200: ok("schedule", ref("GcSchedule")), 401: ERRORS[401], 403: ERRORS[403], 503: NO_SCHEDULER } },
   },
   "/gc/runs": {
     get: {
@@ -141,7 +142,7 @@ export const GC_PATHS: Record<string, Record<string, Schema>> = {
     delete: {
       summary:
         "Soft-delete a repository (needs storage.delete.enabled): it leaves the catalog and /v2 at once, restorable until a collection. A repository never pushed (settings only) has nothing to restore: its settings and grants are removed",
-      parameters: [{ ...pathParam("name", "repository name; it may hold slashes"), allowReserved: true }],
+      parameters: [pathParam("name", "repository name; it may hold slashes, sent as they are")],
       responses: { 202: ok("deleted", ref("DeletedItem")), 204: { description: "a repository never pushed: its settings and grants removed" }, ...ERRORS, 404: error("no such repository"), 405: error("deletes are disabled") },
     },
   },

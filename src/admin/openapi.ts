@@ -32,8 +32,8 @@ const REPOSITORY_NAME = {
   in: "path",
   required: true,
   schema: { type: "string" },
-  description: "repository name; it may hold slashes (e.g. engineering/barca)",
-  allowReserved: true,
+  // allowReserved is for query parameters only in OpenAPI 3.1; the slashes are said in words.
+  description: "repository name; it may hold slashes (e.g. engineering/barca), sent as they are",
 };
 
 const schemas: Record<string, Schema> = {
@@ -88,6 +88,11 @@ const schemas: Record<string, Schema> = {
   Team: {
     type: "object",
     properties: { org: { type: "string" }, name: { type: "string" }, description: { type: "string" }, ldapGroupDn: { type: ["string", "null"] } },
+  },
+  Org: {
+    type: "object",
+    properties: { name: { type: "string" }, teams: { type: "array", items: ref("Team") } },
+    required: ["name", "teams"],
   },
   Repository: {
     type: "object",
@@ -187,11 +192,11 @@ const paths: Record<string, Record<string, Schema>> = {
     post: {
       summary: "Create an organization with its owners team (administrators)",
       requestBody: body({ type: "object", required: ["name"], properties: { name: { type: "string" } } }),
-      responses: { 201: ok("created"), ...errors(400, 401, 403, 409) },
+      responses: { 201: ok("created", { type: "object", properties: { name: { type: "string" } }, required: ["name"] }), ...errors(400, 401, 403, 409) },
     },
   },
   "/orgs/{org}": {
-    get: { summary: "An organization and its teams", parameters: [ORG], responses: { 200: ok("organization"), ...errors(401, 404) } },
+    get: { summary: "An organization and its teams", parameters: [ORG], responses: { 200: ok("organization", ref("Org")), ...errors(401, 404) } },
     delete: { summary: "Delete an organization, its teams and grants (administrators)", parameters: [ORG], responses: { 204: ok("deleted"), ...errors(401, 403, 404) } },
   },
   "/orgs/{org}/teams": {

@@ -5,7 +5,7 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const json = (schema: Schema) => ({ "application/json": { schema } });
 const ok = (description: string, schema?: Schema) => (schema ? { description, content: json(schema) } : { description });
 const error = (description: string) => ({ description, content: json(ref("Errors")) });
-const REPOSITORY_NAME = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "repository name; it may hold slashes", allowReserved: true };
+const REPOSITORY_NAME = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "repository name; it may hold slashes, sent as they are" };
 
 export const PORTAL_SCHEMAS: Record<string, Schema> = {
   Event: {
