@@ -36,6 +36,8 @@ const REPOSITORY_NAME = {
   description: "repository name; it may hold slashes (e.g. engineering/barca), sent as they are",
 };
 
+const TEAM_PROPERTIES = { org: { type: "string" }, name: { type: "string" }, description: { type: "string" }, ldapGroupDn: { type: ["string", "null"] } };
+
 const schemas: Record<string, Schema> = {
   Errors: {
     type: "object",
@@ -85,10 +87,8 @@ const schemas: Record<string, Schema> = {
     type: "object",
     properties: { password: { type: "string", minLength: 8 }, fullName: { type: "string" }, role: ref("Role"), active: { type: "boolean" } },
   },
-  Team: {
-    type: "object",
-    properties: { org: { type: "string" }, name: { type: "string" }, description: { type: "string" }, ldapGroupDn: { type: ["string", "null"] } },
-  },
+  Team: { type: "object", properties: TEAM_PROPERTIES },
+  TeamWithMembers: { type: "object", properties: { ...TEAM_PROPERTIES, members: { type: "array", items: { type: "string" } } } },
   Org: {
     type: "object",
     properties: { name: { type: "string" }, teams: { type: "array", items: ref("Team") } },
@@ -209,7 +209,7 @@ const paths: Record<string, Record<string, Schema>> = {
     },
   },
   "/orgs/{org}/teams/{team}": {
-    get: { summary: "A team with its members", parameters: [ORG, TEAM], responses: { 200: ok("team", ref("Team")), ...errors(401, 404) } },
+    get: { summary: "A team with its members", parameters: [ORG, TEAM], responses: { 200: ok("team", ref("TeamWithMembers")), ...errors(401, 404) } },
     patch: {
       summary: "Change a team (owners)",
       parameters: [ORG, TEAM],

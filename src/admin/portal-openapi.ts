@@ -88,7 +88,7 @@ export const PORTAL_PATHS: Record<string, Record<string, Schema>> = {
   "/settings/storage": {
     get: {
       summary: "The storage driver in use, its switches, a live probe and the health checks' failures",
-      responses: { 200: ok("storage", { type: "object", properties: { driver: { type: "string" }, deleteEnabled: { type: "boolean" }, readOnly: { type: "boolean" }, probe: { type: "object" }, healthChecks: { type: "object" } } }), ...ADMIN_ERRORS },
+      responses: { 200: ok("storage", { type: "object", properties: { driver: { type: "string" }, deleteEnabled: { type: "boolean" }, readOnly: { type: "boolean" }, redirectDisabled: { type: "boolean" }, uploadPurging: { type: "object", properties: { enabled: { type: "boolean" }, ageSeconds: { type: "number" } } }, probe: { type: "object" }, healthChecks: { type: "object" } } }), ...ADMIN_ERRORS },
     },
   },
   "/events": {
