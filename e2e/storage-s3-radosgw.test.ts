@@ -272,7 +272,7 @@ describe("s3 driver on radosgw: appends and resumed uploads", () => {
     await expectNothingLeft(driver, root);
   });
 
-  it("finds a multipart upload left in progress and continues it; drops a stale one beside the object", async () => {
+  it("finds a multipart upload left in progress and continues it; a stale one beside the object is ignored, then goes with its folder", async () => {
     const root = `resume-${randomUUID()}`;
     const driver = driverAt(root);
     const Key = `${root}/_uploads/u/data`;
@@ -292,6 +292,10 @@ describe("s3 driver on radosgw: appends and resumed uploads", () => {
     const next = await driver.writer("/_uploads/u/data", { append: true });
     expect(next.size).toBe(7 * MiB + 1000);
     await next.close();
+    // The object is what was last committed: the stale upload changes nothing and is left for the folder's delete.
+    expect(await sha256Of(driver, "/_uploads/u/data")).toBe(createHash("sha256").update(Buffer.concat([...first, more])).digest("hex"));
+    expect((await inspector.uploads(DRIVER_BUCKET, `${root}/`)).map((upload) => upload.uploadId)).toEqual([stale.UploadId]);
+    await driver.delete("/_uploads/u");
     expect(await inspector.uploads(DRIVER_BUCKET, `${root}/`)).toEqual([]);
     await expectNothingLeft(driver, root);
   });
