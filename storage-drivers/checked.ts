@@ -4,10 +4,10 @@ import { InvalidPathError, StorageError } from "./errors.js";
 import { Semaphore } from "./semaphore.js";
 
 /** registry:2's path grammar: "/" then segments of [A-Za-z0-9._-], no empty, "." or ".." segment. */
-const PATH_PATTERN = /^(\/[A-Za-z0-9._-]+)+$/;
+const PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
 
 export function isValidPath(path: string): boolean {
-  return PATH_PATTERN.test(path) && !path.split("/").some((segment) => segment === "." || segment === "..");
+  return PATH_PATTERN.test(path);
 }
 
 export interface CheckedOptions {

@@ -41,6 +41,12 @@ export function runDriverSuite(name: string, setup: () => Promise<DriverFixture>
       expect((await driver.getContent("/a/b/file")).toString()).toBe("2nd");
       await driver.putContent("/a/empty", new Uint8Array());
       expect((await driver.getContent("/a/empty")).length).toBe(0);
+      // Sizes around and well past a first read's buffer come back whole.
+      for (const size of [16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 1_500_000]) {
+        const content = Buffer.alloc(size, size % 251);
+        await driver.putContent("/a/sized", content);
+        expect((await driver.getContent("/a/sized")).equals(content), String(size)).toBe(true);
+      }
     });
 
     it("reports missing paths as PathNotFoundError from every call", async () => {
@@ -56,13 +62,16 @@ export function runDriverSuite(name: string, setup: () => Promise<DriverFixture>
     });
 
     it("rejects paths outside the grammar before touching storage", async () => {
-      const bad = ["", "relative", "/trailing/", "//double", "/a//b", "/a/../b", "/..", "/./a", "/nul\0byte", "/space here", "/back\\slash", "/ü"];
+      const bad = ["", "relative", "/trailing/", "//double", "/a//b", "/a/../b", "/..", "/./a", "/a/.", "/a/..", "/nul\0byte", "/space here", "/back\\slash", "/ü"];
       for (const path of bad) {
         await expect(driver.putContent(path, Buffer.from("x")), path).rejects.toBeInstanceOf(InvalidPathError);
         await expect(driver.getContent(path), path).rejects.toBeInstanceOf(InvalidPathError);
       }
       await expect(driver.move("/a", "/b/../c")).rejects.toBeInstanceOf(InvalidPathError);
       await expect(driver.delete("/")).rejects.toBeInstanceOf(InvalidPathError);
+      // Dots inside a name are fine.
+      await driver.putContent("/..a/.b/c..", Buffer.from("dots"));
+      expect((await driver.getContent("/..a/.b/c..")).toString()).toBe("dots");
     });
 
     it("stats files and directories", async () => {

@@ -17,8 +17,15 @@ export async function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, BCRYPT_COST);
 }
 
-/** A valid bcrypt hash of nothing anyone knows: checked against when the user is unknown, so timing does not tell. */
-const DECOY_HASH = bcrypt.hashSync(randomBytes(16).toString("hex"), BCRYPT_COST);
+/**
+ * A valid bcrypt hash of nothing anyone knows: checked against when the user is unknown, so
+ * timing does not tell. Made on first use (async), not at import, where it cost every start ~0.7 s.
+ */
+let decoyHash: Promise<string> | undefined;
+function decoy(): Promise<string> {
+  decoyHash ??= bcrypt.hash(randomBytes(16).toString("hex"), BCRYPT_COST);
+  return decoyHash;
+}
 
 export class PasswordChecker {
   private readonly verified = new VerifiedCache();
@@ -26,7 +33,7 @@ export class PasswordChecker {
   /** Whether the password matches the bcrypt hash; with no hash, spends the same time and answers false. */
   async check(password: string, hash: string | null | undefined): Promise<boolean> {
     if (!hash || !isBcryptHash(hash)) {
-      await bcrypt.compare(password, DECOY_HASH);
+      await bcrypt.compare(password, await decoy());
       return false;
     }
     if (this.verified.has(hash, password)) return true;

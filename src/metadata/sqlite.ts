@@ -12,8 +12,8 @@ import { SqliteRepositorySearch } from "./sqlite-search.js";
 import type { RepositorySearch } from "./search-records.js";
 import { SqliteSessionRecords } from "./sqlite-session-records.js";
 import type { SessionRecords } from "./session-records.js";
+import { BatchedActivityLog } from "./batched-activity-log.js";
 import { SqliteActivityLog } from "./sqlite-activity-records.js";
-import type { ActivityLog } from "./activity-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
@@ -50,7 +50,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly outbox: SqliteOutbox;
   readonly search: RepositorySearch;
   readonly sessions: SessionRecords;
-  readonly activity: ActivityLog;
+  readonly activity: BatchedActivityLog;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -69,7 +69,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.outbox = new SqliteOutbox(db);
     this.search = new SqliteRepositorySearch(db);
     this.sessions = new SqliteSessionRecords(db);
-    this.activity = new SqliteActivityLog(db);
+    this.activity = new BatchedActivityLog(new SqliteActivityLog(db));
     this.statements = {
       insertRepository: db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)"),
       upsertManifest: db.prepare(
@@ -182,6 +182,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    await this.activity.flush();
     this.db.close();
   }
 }

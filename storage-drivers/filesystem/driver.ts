@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
@@ -26,7 +26,7 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async getContent(path: string): Promise<Buffer> {
-    return this.notFoundAs(path, () => readFile(this.full(path)));
+    return this.notFoundAs(path, () => readWholeFile(this.full(path)));
   }
 
   async putContent(path: string, content: Uint8Array): Promise<void> {
@@ -256,5 +256,31 @@ async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
     while (done < rest.length && left >= (rest[done] as Buffer).length) left -= (rest[done++] as Buffer).length;
     rest = rest.slice(done);
     if (left > 0) rest[0] = (rest[0] as Buffer).subarray(left);
+  }
+}
+
+/** Most files read whole are links (71 bytes) and manifests (a few KiB). */
+const FIRST_READ = 16 * 1024;
+
+/**
+ * readFile in three calls (open, read, close) for a file that fits the first read, where
+ * fs.readFile also stats it: links are read on every manifest GET, and each call is a trip
+ * to libuv's thread pool. A read that fills the buffer carries on until one returns nothing.
+ */
+async function readWholeFile(file: string): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const chunks: Buffer[] = [];
+    let size = FIRST_READ;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(size), 0, size, null);
+      chunks.push(buffer.subarray(0, bytesRead));
+      // A regular file's read stops short only at its end.
+      if (bytesRead < size) break;
+      size = Math.min(size * 4, READ_CHUNK);
+    }
+    return chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks);
+  } finally {
+    await handle.close();
   }
 }
