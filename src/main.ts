@@ -25,7 +25,7 @@ import { createLogger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { startOperations } from "./operations.js";
 import { reindex } from "./metadata/reindex.js";
-import { SqliteMetadataStore } from "./metadata/sqlite.js";
+import { openMetadataStore } from "./metadata/open.js";
 import type { MetadataStore } from "./metadata/store.js";
 import { Registry } from "./registry/registry.js";
 
@@ -54,12 +54,12 @@ interface Runtime {
   metrics: Metrics;
 }
 
-function open(configPath: string | undefined): Runtime {
+async function open(configPath: string | undefined): Promise<Runtime> {
   const config = loadConfig(configPath === undefined ? {} : { path: configPath });
   const logger = createLogger(config.log);
   const metrics = new Metrics();
   const driver = createDriver(config.storage.driver, config.storage.parameters, { onOperation: metrics.storageObserver });
-  const metadata = new SqliteMetadataStore(config.database.path);
+  const metadata = await openMetadataStore(config.database);
   return { config, logger, driver, metadata, metrics };
 }
 
@@ -81,7 +81,7 @@ function schedulePurging(runtime: Runtime): NodeJS.Timeout | undefined {
 }
 
 async function serve(configPath: string | undefined): Promise<void> {
-  const runtime = open(configPath);
+  const runtime = await open(configPath);
   const { config, logger, driver, metadata } = runtime;
   if (!(await metadata.isIndexed())) {
     logger.info("metadata index is new: indexing existing storage");
@@ -136,7 +136,7 @@ async function serve(configPath: string | undefined): Promise<void> {
 }
 
 async function runReindex(configPath: string | undefined): Promise<void> {
-  const { driver, metadata } = open(configPath);
+  const { driver, metadata } = await open(configPath);
   const summary = await reindex(driver, metadata, (line) => process.stderr.write(`${line}\n`));
   // Soft-deleted items live in the storage trash: bring back their records too.
   const trashed = await new Trash(driver, metadata).importOrphans();

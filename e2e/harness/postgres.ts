@@ -131,8 +131,8 @@ export async function startPostgres(): Promise<RunningPostgres> {
     process.removeListener("exit", killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      // SIGINT: "fast shutdown" — disconnects clients, no waiting for them.
-      child.kill("SIGINT");
+      // SIGQUIT: "immediate shutdown" — no checkpoint, as after a crash: the data is thrown away.
+      child.kill("SIGQUIT");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);

@@ -12,7 +12,7 @@ import type { Authorization } from "../auth/controller.js";
 import { parseGoDuration } from "../config/duration.js";
 import { loadConfig } from "../config/index.js";
 import type { GlobalRole, GrantLevel, Visibility } from "../metadata/access-records.js";
-import { SqliteMetadataStore } from "../metadata/sqlite.js";
+import { openMetadataStore } from "../metadata/open.js";
 import { RegistryError } from "../registry/errors.js";
 
 export const ACCESS_COMMANDS = new Set(["user", "org", "team", "repo", "grant", "robot", "audit"]);
@@ -98,7 +98,7 @@ export async function accessCommand(argv: string[], io: Io = { stdin: readStdin,
   const { values, positionals } = parsed;
   const config = loadConfig(values.config === undefined ? {} : { path: values.config });
   const berth = config.auth.berth;
-  const metadata = new SqliteMetadataStore(config.database.path);
+  const metadata = await openMetadataStore(config.database);
   const defaultVisibility = berth?.defaultvisibility ?? "private";
   const policy = new AccessPolicy(metadata, { defaultVisibility, anonymousPull: berth?.anonymous ?? true, createOnPush: async () => true });
   const management = new AccessManagement(metadata, policy, defaultVisibility);

@@ -226,7 +226,7 @@ describe("REGISTRY_* overrides: bad values fail naming the key and the variable"
     ["REGISTRY_VERSION", "0.2", 'version: expected "0.1", got "0.2" (set by REGISTRY_VERSION)'],
     ["REGISTRY_LOG_HOOKS", "somestring", 'log.hooks: expected a list, got "somestring" (set by REGISTRY_LOG_HOOKS)'],
     ["REGISTRY_STORAGE_FILESYSTEM", "somestring", 'storage.filesystem: expected a map, got "somestring" (set by REGISTRY_STORAGE_FILESYSTEM)'],
-    ["REGISTRY_DATABASE_DRIVER", "postgres", 'database.driver: expected "sqlite", got "postgres" (set by REGISTRY_DATABASE_DRIVER)'],
+    ["REGISTRY_DATABASE_DRIVER", "mysql", 'database.driver: expected one of "sqlite", "postgres", got "mysql" (set by REGISTRY_DATABASE_DRIVER)'],
   ])("%s=%s", (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(new ConfigError([message]));
   });

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import { authSchema } from "./auth.js";
+import { databaseSchema } from "./database.js";
 import { bool, freeMap, optional, text, withDefault } from "./fields.js";
 import { healthSchema } from "../health/config.js";
 import { notificationsSchema } from "../notifications/config.js";
@@ -46,11 +47,6 @@ const validation = z.strictObject({
   manifests: withDefault(manifestValidation, {}),
 });
 
-const database = z.strictObject({
-  driver: withDefault(z.literal("sqlite"), "sqlite"),
-  path: withDefault(text, "./data/berth.sqlite"),
-});
-
 export const configSchema = z
   .strictObject({
     version: withDefault(text.pipe(z.literal("0.1")), "0.1"),
@@ -64,7 +60,7 @@ export const configSchema = z
     notifications: withDefault(notificationsSchema, {}),
     health: withDefault(healthSchema, {}),
     validation: withDefault(validation, {}),
-    database: withDefault(database, {}),
+    database: withDefault(databaseSchema, {}),
     gc: withDefault(gcSchema, {}),
     ui: withDefault(uiSchema, {}),
     // registry:2 sections Berth accepts and does not use.

@@ -182,6 +182,31 @@ export interface UiConfig {
   session: { lifetime: number; idle: number };
 }
 
+/** TLS to PostgreSQL: verify against `ca` (a PEM file) or the system's CAs, unless insecureskipverify. */
+export interface PostgresTls {
+  ca?: string;
+  insecureskipverify: boolean;
+}
+
+/** PostgreSQL connection settings, the URL's parts and the explicit keys merged. */
+export interface PostgresConfig {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  /** null: plain TCP. */
+  ssl: PostgresTls | null;
+  /** Most connections each process opens. */
+  pool: number;
+}
+
+/**
+ * The metadata database: SQLite in a file (the default) or a shared PostgreSQL. `path` stays
+ * set with PostgreSQL too: files Berth keeps beside the database (the token signing key) go there.
+ */
+export type DatabaseConfig = { driver: "sqlite"; path: string } | { driver: "postgres"; path: string; postgres: PostgresConfig };
+
 export interface Config {
   version: string;
   log: { level: LogLevel; formatter: "json" | "text"; fields: Record<string, unknown>; accesslog: { disabled: boolean } };
@@ -193,8 +218,8 @@ export interface Config {
   ldap?: LdapConfig;
   notifications: NotificationsConfig;
   health: HealthConfig;
-  /** Berth: the metadata index. */
-  database: { driver: "sqlite"; path: string };
+  /** Berth: the metadata database. */
+  database: DatabaseConfig;
   /** Berth: garbage collection schedule and defaults. */
   gc: GcConfig;
   /** Berth: the web portal at `/` and its sessions. */

@@ -56,7 +56,7 @@ describe("validation: every problem names its key", () => {
     ["storage: {inmemory: , maintenance: {readonly: {enabled: 2}}}", "storage.maintenance.readonly.enabled: expected true or false, got 2"],
     ["storage: {inmemory: , maintenance: {uploadpurge: {}}}", "storage.maintenance.uploadpurge: unknown key"],
     ["auth: {htpasswd: realm}", 'auth.htpasswd: expected a map, got "realm"'],
-    ["database: {driver: mysql}", 'database.driver: expected "sqlite", got "mysql"'],
+    ["database: {driver: mysql}", 'database.driver: expected one of "sqlite", "postgres", got "mysql"'],
     ["database: {path: [a]}", "database.path: expected a string, got a list"],
     ["validation: {manifests: {maxsize: 0}}", "validation.manifests.maxsize: expected more than 0, got 0"],
     ["validation: {manifests: {maxsize: 1.5}}", "validation.manifests.maxsize: expected an integer, got 1.5"],

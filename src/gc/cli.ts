@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { createDriver } from "../../storage-drivers/index.js";
 import { parseGoDuration } from "../config/duration.js";
 import { loadConfig } from "../config/index.js";
-import { SqliteMetadataStore } from "../metadata/sqlite.js";
+import { openMetadataStore } from "../metadata/open.js";
 import { GarbageCollector, GcBusyError, summaryLine, type GcSummary } from "./collector.js";
 
 export const GC_USAGE = `Usage: berth garbage-collect [config.yml] [--dry-run] [--delete-untagged] [--grace DURATION] [--json]
@@ -58,7 +58,7 @@ export async function garbageCollectCommand(argv: string[]): Promise<number> {
   }
   if (config.storage.driver === "inmemory") process.stderr.write("berth garbage-collect: warning: inmemory storage is empty in a new process\n");
   const driver = createDriver(config.storage.driver, config.storage.parameters);
-  const metadata = new SqliteMetadataStore(config.database.path);
+  const metadata = await openMetadataStore(config.database);
   try {
     const collector = new GarbageCollector(driver, metadata);
     const run = await collector.collect({

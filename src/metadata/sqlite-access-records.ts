@@ -1,19 +1,19 @@
 /** AccessRecords on better-sqlite3 (tables from the access-control migration). */
 import type Database from "better-sqlite3";
-import type {
-  AccessRecords,
-  AuditEntry,
-  GlobalRole,
-  GrantLevel,
-  NamePage,
-  RepositorySettings,
-  RobotRecord,
-  TeamGrant,
-  TeamRecord,
-  UserRecord,
-  UserSource,
-  Visibility,
-} from "./access-records.js";
+import type { AccessRecords, AuditEntry, GrantLevel, NamePage, RepositorySettings, RobotRecord, TeamGrant, TeamRecord, UserRecord } from "./access-records.js";
+import {
+  toAudit,
+  toRepository,
+  toRobot,
+  toTeam,
+  toUser,
+  underNamespace,
+  type AuditRow,
+  type RepositoryRow,
+  type RobotRow,
+  type TeamRow,
+  type UserRow,
+} from "./rows.js";
 
 export const ACCESS_MIGRATION = `
   CREATE TABLE users (
@@ -77,100 +77,6 @@ export const ACCESS_MIGRATION = `
     target TEXT NOT NULL,
     detail TEXT
   );`;
-
-interface UserRow {
-  name: string;
-  password_hash: string | null;
-  role: GlobalRole;
-  source: UserSource;
-  full_name: string;
-  active: number;
-  created_at: string;
-}
-
-interface TeamRow {
-  org: string;
-  name: string;
-  description: string;
-  ldap_group_dn: string | null;
-}
-
-interface RepositoryRow {
-  name: string;
-  visibility: Visibility;
-  description: string;
-  created_at: string;
-}
-
-interface RobotRow {
-  id: string;
-  name: string;
-  created_by: string;
-  secret_hash: string;
-  scope_kind: "repository" | "namespace";
-  scope: string;
-  access: "pull" | "push";
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string | null;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  name: row.name,
-  passwordHash: row.password_hash,
-  role: row.role,
-  source: row.source,
-  fullName: row.full_name,
-  active: row.active === 1,
-  createdAt: row.created_at,
-});
-
-const toTeam = (row: TeamRow): TeamRecord => ({ org: row.org, name: row.name, description: row.description, ldapGroupDn: row.ldap_group_dn });
-
-const toRepository = (row: RepositoryRow): RepositorySettings => ({
-  name: row.name,
-  visibility: row.visibility,
-  description: row.description,
-  createdAt: row.created_at,
-});
-
-const toRobot = (row: RobotRow): RobotRecord => ({
-  id: row.id,
-  name: row.name,
-  createdBy: row.created_by,
-  secretHash: row.secret_hash,
-  scopeKind: row.scope_kind,
-  scope: row.scope,
-  access: row.access,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  revokedAt: row.revoked_at,
-  lastUsedAt: row.last_used_at,
-});
-
-const toAudit = (row: AuditRow): AuditEntry => ({
-  id: row.id,
-  at: row.at,
-  actor: row.actor,
-  action: row.action,
-  target: row.target,
-  detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
-});
-
-/** A LIKE pattern matching names under `<namespace>/`, with LIKE's wildcards escaped. */
-function underNamespace(namespace: string): string {
-  return `${namespace.replace(/[\\%_]/g, (char) => `\\${char}`)}/%`;
-}
 
 export class SqliteAccessRecords implements AccessRecords {
   constructor(private readonly db: Database.Database) {}

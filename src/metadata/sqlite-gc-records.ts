@@ -1,52 +1,7 @@
 /** SQLite implementations of the soft-delete and garbage-collection records (see gc-records.ts). */
 import type Database from "better-sqlite3";
-import type {
-  DeletedFilter,
-  DeletedItem,
-  DeletedRecords,
-  DeletedState,
-  GcCoordination,
-  GcRun,
-  GcRunOptions,
-  GcRuns,
-  GcRunState,
-  GcTrigger,
-  Settings,
-} from "./gc-records.js";
-
-interface DeletedRow {
-  id: string;
-  kind: DeletedItem["kind"];
-  repository: string;
-  tag: string | null;
-  digest: string | null;
-  tags: string;
-  manifests: string;
-  deleted_by: string;
-  deleted_at: number;
-  state: DeletedState;
-  restored_by: string | null;
-  changed_at: number | null;
-  gc_run: number | null;
-}
-
-function toItem(row: DeletedRow): DeletedItem {
-  return {
-    id: row.id,
-    kind: row.kind,
-    repository: row.repository,
-    tag: row.tag,
-    digest: row.digest,
-    tags: JSON.parse(row.tags) as string[],
-    manifests: JSON.parse(row.manifests) as string[],
-    deletedBy: row.deleted_by,
-    deletedAt: row.deleted_at,
-    state: row.state,
-    restoredBy: row.restored_by,
-    changedAt: row.changed_at,
-    gcRun: row.gc_run,
-  };
-}
+import type { DeletedFilter, DeletedItem, DeletedRecords, DeletedState, GcCoordination, GcRun, GcRunOptions, GcRuns, GcRunState, GcTrigger, Settings } from "./gc-records.js";
+import { toItem, toRun, type DeletedRow, type RunRow } from "./rows.js";
 
 export class SqliteDeletedRecords implements DeletedRecords {
   constructor(private readonly db: Database.Database) {}
@@ -116,40 +71,6 @@ export class SqliteDeletedRecords implements DeletedRecords {
     const rows = this.db.prepare("SELECT * FROM deleted_items WHERE state = 'purging' AND (gc_run IS NULL OR gc_run <> ?)").all(runId) as DeletedRow[];
     return rows.map(toItem);
   }
-}
-
-interface RunRow {
-  id: number;
-  trigger: GcTrigger;
-  owner: string;
-  dry_run: number;
-  delete_untagged: number;
-  grace_ms: number;
-  state: GcRunState;
-  started_at: number;
-  mark_started_at: number | null;
-  heartbeat_at: number;
-  finished_at: number | null;
-  summary: string | null;
-  error: string | null;
-}
-
-function toRun(row: RunRow): GcRun {
-  return {
-    id: row.id,
-    trigger: row.trigger,
-    owner: row.owner,
-    dryRun: row.dry_run === 1,
-    deleteUntagged: row.delete_untagged === 1,
-    graceMs: row.grace_ms,
-    state: row.state,
-    startedAt: row.started_at,
-    markStartedAt: row.mark_started_at,
-    heartbeatAt: row.heartbeat_at,
-    finishedAt: row.finished_at,
-    summary: row.summary === null ? null : (JSON.parse(row.summary) as Record<string, unknown>),
-    error: row.error,
-  };
 }
 
 export class SqliteGcRuns implements GcRuns {

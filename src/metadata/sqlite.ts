@@ -15,29 +15,8 @@ import type { SessionRecords } from "./session-records.js";
 import { BatchedActivityLog } from "./batched-activity-log.js";
 import { SqliteActivityLog } from "./sqlite-activity-records.js";
 import { SqliteDeletedRecords, SqliteGcCoordination, SqliteGcRuns, SqliteSettings } from "./sqlite-gc-records.js";
+import { toRecord, type ManifestRow } from "./rows.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
-
-interface ManifestRow {
-  repository: string;
-  digest: string;
-  media_type: string;
-  size: number;
-  artifact_type: string | null;
-  subject: string | null;
-  annotations: string | null;
-}
-
-function toRecord(row: ManifestRow): ManifestRecord {
-  return {
-    repository: row.repository,
-    digest: row.digest,
-    mediaType: row.media_type,
-    size: row.size,
-    artifactType: row.artifact_type,
-    subject: row.subject,
-    annotations: row.annotations === null ? null : (JSON.parse(row.annotations) as Record<string, string>),
-  };
-}
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;

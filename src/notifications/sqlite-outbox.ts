@@ -2,16 +2,7 @@
 import type Database from "better-sqlite3";
 import type { NotificationEvent } from "./events.js";
 import type { EndpointState, EventFilter, Outbox, OutboxEntry } from "./outbox.js";
-
-interface EndpointRow {
-  name: string;
-  delivered_seq: number;
-  delivered_count: number;
-  failures: number;
-  last_error: string | null;
-  last_error_at: number | null;
-  last_success_at: number | null;
-}
+import { endpointState, type EndpointRow } from "./outbox-rows.js";
 
 export class SqliteOutbox implements Outbox {
   private readonly statements;
@@ -99,15 +90,7 @@ export class SqliteOutbox implements Outbox {
     const row = this.statements.endpoint.get(endpoint) as EndpointRow | undefined;
     const cursor = row?.delivered_seq ?? (this.statements.newest.get() as number);
     const queued = this.statements.queued.get(cursor, JSON.stringify(filter.actions), JSON.stringify(filter.mediaTypes)) as number;
-    return {
-      name: endpoint,
-      queued,
-      delivered: row?.delivered_count ?? 0,
-      consecutiveFailures: row?.failures ?? 0,
-      lastError: row?.last_error ?? null,
-      lastErrorAt: row?.last_error_at ?? null,
-      lastSuccessAt: row?.last_success_at ?? null,
-    };
+    return endpointState(endpoint, row, queued);
   }
 
   onAppend(listener: () => void): void {

@@ -1,0 +1,129 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { testEvent } from "../notifications/test-events.js";
+import { PostgresMetadataStore } from "./postgres.js";
+import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import { testPostgres } from "./postgres-test-server.js";
+import { manifestRecord } from "./suites/fixture.js";
+import { runMetadataSuites } from "./suites/index.js";
+
+const postgres = testPostgres();
+
+runMetadataSuites(postgres.factory);
+
+/** Several stores on one database: what replicas sharing PostgreSQL do at once. */
+async function replicas(count: number): Promise<PostgresMetadataStore[]> {
+  const config = await postgres.newDatabase();
+  return Promise.all(Array.from({ length: count }, () => PostgresMetadataStore.open(config)));
+}
+
+const closeAll = (stores: PostgresMetadataStore[]) => Promise.all(stores.map((store) => store.close()));
+
+describe("PostgreSQL shared by replicas", () => {
+  it("replicas opening a new database at once migrate it once", async () => {
+    const stores = await replicas(4);
+    const { rows } = await stores[0]!.db.query<{ version: number }>("SELECT version FROM schema_version");
+    expect(rows).toEqual([{ version: POSTGRES_MIGRATIONS.length }]);
+    await closeAll(stores);
+  });
+
+  it("refuses a schema newer than it knows, naming the server and database", async () => {
+    const config = await postgres.newDatabase();
+    const store = await PostgresMetadataStore.open(config);
+    await store.db.query("UPDATE schema_version SET version = 999");
+    await store.close();
+    await expect(PostgresMetadataStore.open(config)).rejects.toThrow(
+      `PostgreSQL at ${config.host}:${config.port}, database "${config.database}": the PostgreSQL schema is at version 999, newer than this Berth knows (${POSTGRES_MIGRATIONS.length}): upgrade Berth`,
+    );
+  });
+
+  it("fails to open with a message naming the server when it cannot connect", async () => {
+    const config = { ...(await postgres.newDatabase()), password: "wrong" };
+    await expect(PostgresMetadataStore.open(config)).rejects.toThrow(/PostgreSQL at 127\.0\.0\.1:\d+, database "test_.*": password authentication failed/);
+  });
+
+  it("garbage collection runs started on several replicas at the same moment: exactly one starts", async () => {
+    const stores = await replicas(5);
+    const now = Date.now();
+    const options = { dryRun: false, deleteUntagged: false, graceMs: 0 };
+    const results = await Promise.all(stores.map((store, i) => store.gcRuns.start("api", options, `host${i}:1`, now, 60_000, () => true)));
+    const started = results.filter((result) => "run" in result);
+    expect(started).toHaveLength(1);
+    const winner = "run" in started[0]! ? started[0].run : undefined;
+    for (const result of results) if ("busy" in result) expect(result.busy.id).toBe(winner?.id);
+    await closeAll(stores);
+  });
+
+  it("a writer's hold racing a collector's claim on the same digest: never both go ahead", async () => {
+    const [writer, collector] = await replicas(2);
+    const digests = Array.from({ length: 150 }, (_, i) => `sha256:${i}`);
+    const outcomes = await Promise.all(
+      digests.map(async (digest) => {
+        const [hold, claimed] = await Promise.all([
+          writer!.gcCoordination.hold([digest], Date.now()),
+          collector!.gcCoordination.claim(1, [digest], 0, Date.now() + 60_000),
+        ]);
+        return { writerSawClaim: hold.claimed.includes(digest), collectorClaimed: claimed.includes(digest) };
+      }),
+    );
+    // Claimed and unseen by the writer would let a push reference a blob being deleted.
+    expect(outcomes.filter((o) => o.collectorClaimed && !o.writerSawClaim)).toEqual([]);
+    // Both orders happen (otherwise the race was not tested): claims first, and holds first.
+    expect(outcomes.some((o) => o.collectorClaimed)).toBe(true);
+    expect(outcomes.some((o) => !o.collectorClaimed)).toBe(true);
+    await closeAll([writer!, collector!]);
+  });
+
+  it("events appended concurrently by several replicas are each read once, none skipped, by a reader running meanwhile", async () => {
+    const [reader, ...stores] = await replicas(4);
+    await reader!.outbox.syncEndpoints(["hook"]);
+    const seen: string[] = [];
+    let writing = true;
+    const read = (async () => {
+      for (;;) {
+        const entries = await reader!.outbox.pending("hook", 50);
+        seen.push(...entries.map((entry) => entry.event.id));
+        const last = entries.at(-1);
+        if (last) await reader!.outbox.delivered("hook", last.seq, entries.length);
+        else if (!writing) return;
+        else await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const perReplica = 150;
+    await Promise.all(
+      stores.map(async (store, r) => {
+        await Promise.all(
+          Array.from({ length: perReplica }, (_, i) =>
+            i % 3 === 0
+              ? store.putManifest(manifestRecord(`repo${r}`, `sha256:${i}`), [testEvent({ id: `${r}-${i}` })])
+              : i % 3 === 1
+                ? store.outbox.append([testEvent({ id: `${r}-${i}` })])
+                : // A change whose transaction goes on after its events are stored: commits late.
+                  store.db.transaction(async (tx) => {
+                    await store.outbox.appendInTransaction(tx, [testEvent({ id: `${r}-${i}` })]);
+                    await new Promise((resolve) => setTimeout(resolve, (i * 7) % 30));
+                  }),
+          ),
+        );
+      }),
+    );
+    writing = false;
+    await read;
+    expect(seen).toHaveLength(3 * perReplica);
+    expect(new Set(seen).size).toBe(3 * perReplica);
+    await closeAll([reader!, ...stores]);
+  });
+
+  it("keeps names in byte order whatever the database's collation", async () => {
+    const config = await postgres.newDatabase();
+    const admin = new pg.Client({ host: config.host, port: config.port, user: config.user, password: config.password, database: "postgres" });
+    await admin.connect();
+    const name = `${config.database}_utf8`;
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+    await admin.end();
+    const store = await PostgresMetadataStore.open({ ...config, database: name });
+    for (const repository of ["b", "B", "a", "_x", "é"]) await store.putManifest(manifestRecord(repository, "sha256:1"));
+    expect(await store.listRepositories({ limit: 10 })).toEqual(["B", "_x", "a", "b", "é"]);
+    await store.close();
+  });
+});
