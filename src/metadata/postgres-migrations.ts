@@ -156,6 +156,18 @@ export const POSTGRES_MIGRATIONS: string[] = [
      last_error_at BIGINT,
      last_success_at BIGINT
    );`,
+  // Portal sign-in sessions (issue 6).
+  `CREATE TABLE portal_sessions (
+     id_hash TEXT PRIMARY KEY,
+     "user" TEXT ${C} NOT NULL,
+     source TEXT NOT NULL,
+     csrf_token TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     last_seen_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX portal_sessions_by_user ON portal_sessions ("user");
+   CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_at);`,
 ];
 
 export async function migratePostgres(db: PgDatabase): Promise<void> {

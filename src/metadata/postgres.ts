@@ -11,7 +11,11 @@ import { PostgresAccessRecords } from "./postgres-access-records.js";
 import { PostgresDeletedRecords, PostgresGcCoordination, PostgresGcRuns, PostgresSettings } from "./postgres-gc-records.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PgDatabase, poolConfig, type Queryable } from "./postgres-pool.js";
+import { PostgresRepositorySearch } from "./postgres-search.js";
+import { PostgresSessionRecords } from "./postgres-session-records.js";
 import { toRecord, type ManifestRow } from "./rows.js";
+import type { RepositorySearch } from "./search-records.js";
+import type { SessionRecords } from "./session-records.js";
 import type { ManifestRecord, MetadataStore, Page, ReindexSnapshot } from "./store.js";
 
 const INSERT_REPOSITORY = "INSERT INTO repositories (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
@@ -53,6 +57,8 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly settings: Settings;
   readonly access: AccessRecords;
   readonly outbox: PostgresOutbox;
+  readonly search: RepositorySearch;
+  readonly sessions: SessionRecords;
 
   private constructor(readonly db: PgDatabase) {
     this.deleted = new PostgresDeletedRecords(db);
@@ -61,6 +67,8 @@ export class PostgresMetadataStore implements MetadataStore {
     this.settings = new PostgresSettings(db);
     this.access = new PostgresAccessRecords(db);
     this.outbox = new PostgresOutbox(db);
+    this.search = new PostgresRepositorySearch(db);
+    this.sessions = new PostgresSessionRecords(db);
   }
 
   /** Connects, brings the schema up to date, and answers the store. */

@@ -10,6 +10,7 @@ import type {
   Visibility,
 } from "./access-records.js";
 import type { DeletedItem, DeletedState, GcRun, GcRunState, GcTrigger } from "./gc-records.js";
+import type { SessionRecord } from "./session-records.js";
 import type { ManifestRecord } from "./store.js";
 
 export interface ManifestRow {
@@ -196,4 +197,26 @@ export const toAudit = (row: AuditRow): AuditEntry => ({
 /** A LIKE pattern matching names under `<namespace>/`, with LIKE's wildcards escaped. */
 export function underNamespace(namespace: string): string {
   return `${namespace.replace(/[\\%_]/g, (char) => `\\${char}`)}/%`;
+}
+
+export interface SessionRow {
+  id_hash: string;
+  user: string;
+  source: SessionRecord["source"];
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export function toSession(row: SessionRow): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    user: row.user,
+    source: row.source,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+  };
 }

@@ -42,7 +42,7 @@ const RANKED_QUERY = `
    LIMIT @limit OFFSET @offset`;
 
 /** The term as a LIKE pattern's literal part. */
-function likeLiteral(term: string): string {
+export function likeLiteral(term: string): string {
   return term.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 

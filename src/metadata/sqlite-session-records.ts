@@ -1,5 +1,6 @@
 /** Portal sessions in SQLite (see session-records.ts). */
 import type Database from "better-sqlite3";
+import { toSession, type SessionRow } from "./rows.js";
 import type { SessionRecord, SessionRecords } from "./session-records.js";
 
 export const SESSIONS_MIGRATION = `CREATE TABLE portal_sessions (
@@ -13,16 +14,6 @@ export const SESSIONS_MIGRATION = `CREATE TABLE portal_sessions (
    );
    CREATE INDEX portal_sessions_by_user ON portal_sessions (user);
    CREATE INDEX portal_sessions_by_expiry ON portal_sessions (expires_at);`;
-
-interface SessionRow {
-  id_hash: string;
-  user: string;
-  source: SessionRecord["source"];
-  csrf_token: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-}
 
 export class SqliteSessionRecords implements SessionRecords {
   constructor(private readonly db: Database.Database) {}
@@ -38,16 +29,7 @@ export class SqliteSessionRecords implements SessionRecords {
 
   async get(idHash: string): Promise<SessionRecord | null> {
     const row = this.db.prepare("SELECT * FROM portal_sessions WHERE id_hash = ?").get(idHash) as SessionRow | undefined;
-    if (!row) return null;
-    return {
-      idHash: row.id_hash,
-      user: row.user,
-      source: row.source,
-      csrfToken: row.csrf_token,
-      createdAt: row.created_at,
-      lastSeenAt: row.last_seen_at,
-      expiresAt: row.expires_at,
-    };
+    return row ? toSession(row) : null;
   }
 
   async touch(idHash: string, lastSeenAt: number): Promise<void> {

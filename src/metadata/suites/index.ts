@@ -6,6 +6,8 @@ import { accessRecordsSuite } from "./access-records-suite.js";
 import type { MetadataFactory } from "./fixture.js";
 import { gcRecordsSuite } from "./gc-records-suite.js";
 import { outboxSuite } from "./outbox-suite.js";
+import { searchSuite } from "./search-suite.js";
+import { sessionsSuite } from "./sessions-suite.js";
 import { storeSuite } from "./store-suite.js";
 
 export type { MetadataDatabase, MetadataFactory } from "./fixture.js";
@@ -15,4 +17,6 @@ export function runMetadataSuites(factory: MetadataFactory): void {
   gcRecordsSuite(factory);
   accessRecordsSuite(factory);
   outboxSuite(factory);
+  searchSuite(factory);
+  sessionsSuite(factory);
 }
