@@ -1,9 +1,11 @@
 /**
  * Berth on PostgreSQL metadata (issue 8): `berth serve` with database.driver postgres indexes
  * pushes in PostgreSQL; `berth reindex` rebuilds a wiped PostgreSQL index from storage;
- * `berth garbage-collect` runs on it. The server is Debian's postgresql (e2e/harness/postgres.ts).
+ * `berth garbage-collect` runs on it; `berth migrate-db` moves a registry that ran on SQLite
+ * onto PostgreSQL. The server is Debian's postgresql (e2e/harness/postgres.ts).
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { execFile } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OciLayout, type Descriptor } from "./harness/oci-layout.js";
@@ -50,6 +52,15 @@ async function query<Row extends pg.QueryResultRow>(sql: string): Promise<Row[]>
 
 function cli(...args: string[]): Promise<string> {
   return run(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env(), REGISTRY_LOG_LEVEL: "warn" } });
+}
+
+/** Runs the CLI and answers its exit status and both outputs, failing or not. */
+function cliStatus(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveStatus) => {
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, ...extraEnv, REGISTRY_LOG_LEVEL: "warn" } }, (error, stdout, stderr) => {
+      resolveStatus({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 async function copyIn(registry: RunningRegistry, name: string, ref: string): Promise<void> {
@@ -125,5 +136,47 @@ describe("Berth on PostgreSQL", () => {
     await expect(
       run(process.execPath, [MAIN, "serve"], { env: { ...process.env, ...env(), REGISTRY_DATABASE_POSTGRES_URL: url.toString() } }),
     ).rejects.toThrow(/berth: PostgreSQL at 127\.0\.0\.1:\d+, database "berth": password authentication failed/);
+  });
+
+  it("berth migrate-db moves a registry that ran on SQLite onto PostgreSQL", async () => {
+    // A registry on SQLite, with its own storage root: a push, and an organization.
+    const sqliteRoot = tempDir("berth-sqlite-data");
+    const onSqlite = await startBerth({ root: sqliteRoot });
+    running.push(onSqlite);
+    await copyIn(onSqlite, "first", "moved/app:v1");
+    await onSqlite.stop();
+    const sqlitePath = join(dirname(onSqlite.logFile), "berth.sqlite");
+    const sqliteEnv = { REGISTRY_DATABASE_PATH: sqlitePath, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: sqliteRoot };
+    const created = await cliStatus(["org", "add", "moved"], sqliteEnv);
+    expect(created.code, created.stderr).toBe(0);
+
+    const target = await server().createDatabase("moved");
+    const postgresEnv = { ...sqliteEnv, REGISTRY_DATABASE_DRIVER: "postgres", REGISTRY_DATABASE_POSTGRES_URL: target };
+    const migrated = await cliStatus(["migrate-db"], postgresEnv);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).toContain(`berth migrate-db: copying ${sqlitePath} into PostgreSQL 127.0.0.1:`);
+    expect(migrated.stderr).toMatch(/migrate-db: manifests: 1\/1/);
+    expect(migrated.stderr).toMatch(/done: \d+ rows in \d+ tables, every table's count verified/);
+    expect(migrated.stdout).toMatch(/^repositories +1$/m);
+    expect(migrated.stdout).toMatch(/^tags +1$/m);
+
+    // Twice: the target is no longer empty.
+    const again = await cliStatus(["migrate-db"], postgresEnv);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/the PostgreSQL database is not empty \(.*repositories: 1.*\): pass --force to replace its contents/);
+    expect((await cliStatus(["migrate-db", "--force"], postgresEnv)).code).toBe(0);
+    // A config still on SQLite is a usage error.
+    const wrongDriver = await cliStatus(["migrate-db"], sqliteEnv);
+    expect(wrongDriver.code).toBe(2);
+    expect(wrongDriver.stderr).toContain("database.driver is sqlite");
+
+    const onPostgres = await startBerth({ root: sqliteRoot, env: { REGISTRY_DATABASE_DRIVER: "postgres", REGISTRY_DATABASE_POSTGRES_URL: target } });
+    running.push(onPostgres);
+    expect(await catalog(onPostgres)).toEqual(["moved/app"]);
+    const tags = (await (await fetch(`${onPostgres.url}/v2/moved/app/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toEqual(["v1"]);
+    await onPostgres.stop();
+    const orgs = await cliStatus(["org", "list", "--json"], postgresEnv);
+    expect(orgs.stdout).toContain('"moved"');
   });
 });

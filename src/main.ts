@@ -10,6 +10,7 @@ import type { StorageDriver } from "../storage-drivers/driver.js";
 import { ActivityRecorder } from "./admin/activity-recorder.js";
 import { createApp } from "./app.js";
 import { ACCESS_COMMANDS, ACCESS_HELP, accessCommand, CliUsageError } from "./cli/access.js";
+import { migrateDbCommand } from "./cli/migrate-db.js";
 import { plainHttpProblem } from "./auth/plain-http.js";
 import { createAccessControl } from "./auth/setup.js";
 import { loadConfig } from "./config/index.js";
@@ -38,6 +39,8 @@ Usage:
   berth reindex [config.yml]   rebuild the metadata index from storage
   berth garbage-collect [config.yml] [--dry-run] [--delete-untagged] [--grace DURATION]
                                delete unreferenced blobs, online (berth serve may keep running)
+  berth migrate-db [config.yml] [--from PATH] [--force]
+                               copy the SQLite database (database.path) into the config's PostgreSQL
   berth healthcheck [config.yml]
                                ask the running server's /readyz: exit 0 when ready (the image's HEALTHCHECK)
   berth --version              print the version
@@ -148,6 +151,7 @@ async function runReindex(configPath: string | undefined): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   // Its own options (--dry-run, --grace, ...): parsed in gc/cli.ts.
   if (argv[0] === "garbage-collect") return garbageCollectCommand(argv.slice(1));
+  if (argv[0] === "migrate-db") return migrateDbCommand(argv.slice(1));
   // user, org, team, repo, grant, robot, audit: their own options (src/cli/access.ts).
   if (argv[0] !== undefined && ACCESS_COMMANDS.has(argv[0])) {
     return accessCommand(argv).catch((error: unknown) => {
