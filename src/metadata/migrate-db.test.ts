@@ -37,6 +37,7 @@ async function populatedSqlite(): Promise<string> {
   await store.access.putGrant({ org: "team", team: "owners", repository: "team/app", level: "admin" });
   await store.access.createRobot({ id: "r1", name: "ci", createdBy: "ann", secretHash: "x", scopeKind: "namespace", scope: "team", access: "push", createdAt: AT, expiresAt: null, revokedAt: null, lastUsedAt: null });
   await store.access.addAudit({ at: AT, actor: "ann", action: "user.create", target: "lee", detail: { role: "none" } });
+  await store.activity.record([{ at: AT, kind: "push", actor: "ann", repository: "team/app", tag: "v1", digest: "sha256:1", address: "10.0.0.1" }]);
   await store.sessions.create({ idHash: "s1", user: "ann", source: "managed", csrfToken: "c", createdAt: 1, lastSeenAt: 2, expiresAt: 9_999_999_999_999 });
   // The outbox: two events delivered and pruned, one waiting, so ids handed out exceed what is left.
   await store.outbox.syncEndpoints(["hook"]);
@@ -67,6 +68,7 @@ async function snapshot(store: MetadataStore) {
     pending: (await store.outbox.pending("hook", 10)).map((entry) => entry.event.id),
     endpoint: await store.outbox.state("hook", { actions: [], mediaTypes: [] }),
     session: await store.sessions.get("s1"),
+    activity: await store.activity.list({ limit: 10 }),
     search: await store.search.candidates("app", { offset: 0, limit: 10 }),
   };
 }

@@ -34,6 +34,7 @@ export const COPY_ORDER = [
   "outbox_events",
   "outbox_endpoints",
   "portal_sessions",
+  "activity",
 ] as const;
 
 /** Parameters per INSERT stay well below PostgreSQL's 65,535. */

@@ -6,8 +6,10 @@ import type { PostgresConfig } from "../config/types.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import { PostgresOutbox } from "../notifications/postgres-outbox.js";
 import type { AccessRecords } from "./access-records.js";
+import type { ActivityLog } from "./activity-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import { PostgresAccessRecords } from "./postgres-access-records.js";
+import { PostgresActivityLog } from "./postgres-activity-records.js";
 import { PostgresDeletedRecords, PostgresGcCoordination, PostgresGcRuns, PostgresSettings } from "./postgres-gc-records.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PgDatabase, poolConfig, type Queryable } from "./postgres-pool.js";
@@ -59,6 +61,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly outbox: PostgresOutbox;
   readonly search: RepositorySearch;
   readonly sessions: SessionRecords;
+  readonly activity: ActivityLog;
 
   private constructor(readonly db: PgDatabase) {
     this.deleted = new PostgresDeletedRecords(db);
@@ -69,6 +72,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.outbox = new PostgresOutbox(db);
     this.search = new PostgresRepositorySearch(db);
     this.sessions = new PostgresSessionRecords(db);
+    this.activity = new PostgresActivityLog(db);
   }
 
   /** Connects, brings the schema up to date, and answers the store. */

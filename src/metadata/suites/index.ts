@@ -3,6 +3,7 @@
  * with its factory (the SQLite and PostgreSQL stores pass the same tests).
  */
 import { accessRecordsSuite } from "./access-records-suite.js";
+import { activitySuite } from "./activity-suite.js";
 import type { MetadataFactory } from "./fixture.js";
 import { gcRecordsSuite } from "./gc-records-suite.js";
 import { outboxSuite } from "./outbox-suite.js";
@@ -19,4 +20,5 @@ export function runMetadataSuites(factory: MetadataFactory): void {
   outboxSuite(factory);
   searchSuite(factory);
   sessionsSuite(factory);
+  activitySuite(factory);
 }
