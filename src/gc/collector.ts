@@ -82,7 +82,7 @@ export class GarbageCollector {
 
   /** Records and starts a run; resolves with the started run and a promise of its end. */
   async start(options: CollectOptions): Promise<{ run: GcRun; done: Promise<GcRun> }> {
-    const started = await this.metadata.gcRuns.start(options.trigger, options, OWNER, Date.now(), LEASE_MS, ownerAlive);
+    const started = await this.metadata.gcRuns.start(options.trigger, options, OWNER, this.metadata.now(), LEASE_MS, ownerAlive);
     if ("busy" in started) throw new GcBusyError(started.busy);
     const run = started.run;
     return { run, done: this.execute(run, options) };
@@ -95,17 +95,17 @@ export class GarbageCollector {
 
   private async execute(run: GcRun, options: CollectOptions): Promise<GcRun> {
     const progress = options.progress ?? (() => undefined);
-    const heartbeat = setInterval(() => void this.metadata.gcRuns.heartbeat(run.id, Date.now()).catch(() => undefined), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => void this.metadata.gcRuns.heartbeat(run.id, this.metadata.now()).catch(() => undefined), HEARTBEAT_MS);
     heartbeat.unref();
     const began = Date.now();
     try {
       const summary = await this.phases(run, options, progress);
       summary.durationMs = Date.now() - began;
-      await this.metadata.gcRuns.finish(run.id, "succeeded", Date.now(), { ...summary }, null);
+      await this.metadata.gcRuns.finish(run.id, "succeeded", this.metadata.now(), { ...summary }, null);
       progress(summaryLine(summary));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await this.metadata.gcRuns.finish(run.id, "failed", Date.now(), null, message);
+      await this.metadata.gcRuns.finish(run.id, "failed", this.metadata.now(), null, message);
       progress(`garbage-collect: run ${run.id} failed: ${message}`);
     } finally {
       clearInterval(heartbeat);
@@ -117,7 +117,9 @@ export class GarbageCollector {
 
   private async phases(run: GcRun, options: CollectOptions, progress: (line: string) => void): Promise<GcSummary> {
     const { dryRun } = options;
-    const markStartedAt = Date.now();
+    // T of holds.ts, by the database's clock (compared with writers' release times); markBegan times the phase.
+    const markStartedAt = this.metadata.now();
+    const markBegan = Date.now();
     await this.metadata.gcRuns.setMarkStarted(run.id, markStartedAt);
     if (!dryRun) await this.metadata.gcCoordination.prune(run.id, markStartedAt, markStartedAt - STALE_HOLD_MS);
     progress(`garbage-collect: run ${run.id}${dryRun ? " (dry run)" : ""}, grace ${Math.round(options.graceMs / 1000)}s${options.deleteUntagged ? ", deleting untagged manifests" : ""}`);
@@ -138,7 +140,7 @@ export class GarbageCollector {
     };
 
     const marked = await mark(this.driver, { deleteUntagged: options.deleteUntagged, trashRoots, progress });
-    const markMs = Date.now() - markStartedAt;
+    const markMs = Date.now() - markBegan;
     // An entry whose manifests all stay (other tags or revisions keep them) loses nothing in this
     // run: it stays restorable. The others are purged: their content goes now.
     const purging: DeletedItem[] = [];

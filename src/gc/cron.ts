@@ -27,6 +27,19 @@ export function nextRun(expression: string, from = new Date()): Date | null {
   }
 }
 
+/**
+ * The latest time at or before `reference` the expression fires (to the second): the nominal
+ * time of the tick being run, the same on hosts whose clocks differ by less than the interval.
+ */
+export function previousRun(expression: string, reference = new Date()): Date | null {
+  const job = new Cron(expression, { mode: MODE, paused: true });
+  try {
+    return job.previousRuns(1, reference)[0] ?? null;
+  } finally {
+    job.stop();
+  }
+}
+
 /** Calls `fire` on every tick; a tick while the previous call still runs is skipped. */
 export function schedule(expression: string, fire: () => Promise<void>): { stop(): void } {
   const job = new Cron(expression, { mode: MODE, protect: true, unref: true, catch: true }, fire);

@@ -42,7 +42,8 @@
  * writers forever; the collector deletes only within CLAIM_USE_MS of claiming, so the argument
  * above assumes it is never stalled for CLAIM_TTL_MS − CLAIM_USE_MS (30 s) between its check
  * and its delete call. Release times and T must come from one clock: with SQLite every process
- * is on one host; a database shared across hosts must stamp them with its own clock.
+ * is on one host; a database shared across hosts must stamp them with its own clock, which
+ * MetadataStore.now() gives (PostgreSQL's clock, tracked by an offset from the local one).
  */
 import type { StorageDriver } from "../../storage-drivers/driver.js";
 import type { MetadataStore } from "../metadata/store.js";
@@ -66,18 +67,18 @@ export async function whileHeld<T>(metadata: MetadataStore, digests: Iterable<st
   const wanted = [...new Set(digests)];
   if (wanted.length === 0) return work();
   const coordination = metadata.gcCoordination;
-  const { holdId, claimed } = await coordination.hold(wanted, Date.now());
+  const { holdId, claimed } = await coordination.hold(wanted, metadata.now());
   try {
     let waiting = claimed;
     const deadline = Date.now() + CLAIM_TTL_MS + 5_000;
     while (waiting.length > 0) {
       if (Date.now() > deadline) throw new RegistryError("UNAVAILABLE", "garbage collection is deleting content this request needs; retry");
       await sleep(POLL_MS);
-      waiting = await coordination.claimed(waiting, Date.now());
+      waiting = await coordination.claimed(waiting, metadata.now());
     }
     return await work();
   } finally {
-    await coordination.release(holdId, Date.now());
+    await coordination.release(holdId, metadata.now());
   }
 }
 

@@ -1,17 +1,21 @@
 /**
  * The gc.schedule cron in `berth serve`. The schedule in force is the one set through the
  * management API (kept in metadata, so it survives restarts and reaches every process sharing
- * the database) or else the config file's. Every process re-reads it each minute; when several
- * fire at once, the collector's lease lets one run and the others skip.
+ * the database) or else the config file's. Every process re-reads it each minute. Each tick
+ * fires once across every process sharing the database: the first to record the tick's
+ * nominal time (a settings compare-and-set) starts the collection, the others skip it; and the
+ * collector's lease keeps a tick from overlapping a run started otherwise (API, CLI).
  */
 import type { Logger } from "pino";
 import type { Config } from "../config/types.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { RegistryError } from "../registry/errors.js";
 import { GcBusyError, summaryLine, type GarbageCollector, type GcSummary } from "./collector.js";
-import { cronProblem, nextRun, schedule } from "./cron.js";
+import { cronProblem, nextRun, previousRun, schedule } from "./cron.js";
 
 export const SCHEDULE_SETTING = "gc.schedule";
+/** The nominal time (ISO 8601) of the last scheduled tick some process took. */
+export const LAST_TICK_SETTING = "gc.schedule.lasttick";
 const RESYNC_MS = 60_000;
 
 export interface ScheduleState {
@@ -95,8 +99,23 @@ export class GcScheduler {
       this.logger.error({ schedule: expression }, "gc schedule not applied: not a valid cron expression");
       return;
     }
-    this.job = schedule(expression, () => this.fire());
+    this.job = schedule(expression, () => this.tick(expression));
     this.logger.info({ schedule: expression, nextRun: nextRun(expression)?.toISOString() }, "gc schedule set");
+  }
+
+  /** One tick of the schedule: fires unless another process sharing the database took it. */
+  private async tick(expression: string): Promise<void> {
+    const slot = previousRun(expression)?.toISOString();
+    try {
+      if (slot !== undefined && !(await this.metadata.settings.advance(LAST_TICK_SETTING, slot))) {
+        this.logger.info({ tick: slot }, "scheduled garbage collection: another process took this tick");
+        return;
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, "scheduled garbage collection could not start");
+      return;
+    }
+    await this.fire();
   }
 
   private async fire(): Promise<void> {

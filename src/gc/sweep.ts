@@ -117,7 +117,9 @@ export class Sweeper {
       let claimed = batch;
       const at = Date.now();
       if (!this.options.dryRun) {
-        const granted = new Set(await this.metadata.gcCoordination.claim(this.options.runId, batch.map(digestOf), this.options.markStartedAt, at + CLAIM_TTL_MS));
+        // The claim's expiry by the database's clock (writers compare it with theirs); `at` times its use here.
+        const expiresAt = this.metadata.now() + CLAIM_TTL_MS;
+        const granted = new Set(await this.metadata.gcCoordination.claim(this.options.runId, batch.map(digestOf), this.options.markStartedAt, expiresAt));
         claimed = batch.filter((item) => granted.has(digestOf(item)));
         this.result.keptHeld += batch.length - claimed.length;
       }

@@ -130,4 +130,10 @@ export interface Settings {
   get(key: string): Promise<string | null>;
   /** null removes the setting. */
   set(key: string, value: string | null): Promise<void>;
+  /**
+   * Sets the key to `value` when it is unset or holds a smaller value (string order), in one
+   * statement; true when this call set it. Processes sharing the database use it to do a thing
+   * once (a scheduled collection's tick, keyed by its time).
+   */
+  advance(key: string, value: string): Promise<boolean>;
 }

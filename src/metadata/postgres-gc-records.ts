@@ -243,4 +243,13 @@ export class PostgresSettings implements Settings {
     if (value === null) await this.db.query("DELETE FROM meta WHERE key = $1", [`setting:${key}`]);
     else await this.db.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [`setting:${key}`, value]);
   }
+
+  async advance(key: string, value: string): Promise<boolean> {
+    // Concurrent callers with one value: the row lock makes the second see the first's value, and not set it.
+    const result = await this.db.query(
+      "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value COLLATE \"C\" < excluded.value COLLATE \"C\"",
+      [`setting:${key}`, value],
+    );
+    return result.rowCount === 1;
+  }
 }

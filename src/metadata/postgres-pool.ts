@@ -55,12 +55,29 @@ export class PgDatabase implements Queryable {
   }
 
   /**
+   * A connection of its own (give it back with release(), or release(true) when its state is
+   * unknown). A connection the server ends while it is checked out fails its next query; the
+   * "error" event it also emits must not crash the process.
+   */
+  async connect(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    const ignore = () => undefined;
+    client.on("error", ignore);
+    const release = client.release.bind(client);
+    client.release = (destroy?: boolean | Error) => {
+      client.removeListener("error", ignore);
+      release(destroy);
+    };
+    return client;
+  }
+
+  /**
    * Runs `work` in one transaction on one connection; commits when it resolves, rolls back when
    * it throws. A serialization failure or deadlock runs it again (work must be repeatable).
    */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.connect();
       let broken = false;
       try {
         await client.query("BEGIN");

@@ -1,5 +1,12 @@
 import pg from "pg";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { createDriver } from "../../storage-drivers/index.js";
+import { loadConfig } from "../config/index.js";
+import { GarbageCollector } from "../gc/collector.js";
+import { GcScheduler } from "../gc/scheduler.js";
+import { NotificationDispatcher } from "../notifications/dispatcher.js";
+import { TestReceiver } from "../notifications/test-receiver.js";
 import { testEvent } from "../notifications/test-events.js";
 import { PostgresMetadataStore } from "./postgres.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
@@ -125,5 +132,76 @@ describe("PostgreSQL shared by replicas", () => {
     for (const repository of ["b", "B", "a", "_x", "é"]) await store.putManifest(manifestRecord(repository, "sha256:1"));
     expect(await store.listRepositories({ limit: 10 })).toEqual(["B", "_x", "a", "b", "é"]);
     await store.close();
+  });
+
+  it("a gc schedule ticking on several replicas collects once per tick", async () => {
+    const stores = await replicas(3);
+    const config = loadConfig({ env: {} });
+    config.gc.schedule = "* * * * * *";
+    config.gc.grace = 0;
+    const driver = createDriver("inmemory", {});
+    const skipped: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void (line.includes("another process took this tick") && skipped.push(line)) });
+    const schedulers = stores.map((store) => new GcScheduler(new GarbageCollector(driver, store), store, config, logger));
+    await Promise.all(schedulers.map((scheduler) => scheduler.start()));
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    schedulers.forEach((scheduler) => scheduler.stop());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const runs = (await stores[0]!.gcRuns.list(100)).filter((run) => run.trigger === "schedule");
+    const ticks = await stores[0]!.settings.get("gc.schedule.lasttick");
+    // One run per tick (each tick a different second), not one per replica and tick.
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThanOrEqual(6);
+    expect(skipped.length).toBeGreaterThanOrEqual(runs.length);
+    expect(ticks).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    await closeAll(stores);
+  });
+
+  it("an endpoint's delivery claim is one replica's at a time; a replica dying mid-delivery leaves its events to the next", async () => {
+    const [a, b] = await replicas(2);
+    await a!.outbox.syncEndpoints(["hook"]);
+    await a!.outbox.append([testEvent({ id: "x1" }), testEvent({ id: "x2" })]);
+    const held = await a!.outbox.claim("hook");
+    expect((await held?.pending(10))?.map((entry) => entry.event.id)).toEqual(["x1", "x2"]);
+    expect(await b!.outbox.claim("hook")).toBeNull();
+    // Replica a dies with the claim: PostgreSQL ends its session, and its transaction with it.
+    await b!.db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'");
+    let next = await b!.outbox.claim("hook");
+    for (let i = 0; next === null && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      next = await b!.outbox.claim("hook");
+    }
+    const again = (await next?.pending(10)) ?? [];
+    expect(again.map((entry) => entry.event.id)).toEqual(["x1", "x2"]);
+    await next?.delivered(again.at(-1)?.seq ?? 0, 2);
+    expect(await a!.outbox.pending("hook", 10)).toEqual([]);
+    await expect(held!.release()).rejects.toThrow();
+    await closeAll([a!, b!]);
+  });
+
+  it("webhooks from 3 replicas' dispatchers: each event delivered exactly once, in order", async () => {
+    const stores = await replicas(3);
+    const hook = new TestReceiver();
+    await hook.start();
+    const endpoint = { name: "hook", url: hook.url, disabled: false, headers: {}, timeout: 2_000, threshold: 3, backoff: 50, ignore: { mediatypes: [], actions: [] } };
+    const logger = pino({ level: "silent" });
+    const dispatchers = stores.map((store) => new NotificationDispatcher({ endpoints: [endpoint], outbox: store.outbox, logger }));
+    for (const dispatcher of dispatchers) await dispatcher.start();
+    const events = Array.from({ length: 300 }, (_, i) => testEvent({ id: `push-${i}` }));
+    // Pushes land on every replica, a few at a time.
+    for (let i = 0; i < events.length; i += 10) {
+      await Promise.all(events.slice(i, i + 10).map((event, j) => stores[(i + j) % 3]!.putManifest(manifestRecord("app", `sha256:${i + j}`), [event])));
+    }
+    await hook.waitFor(() => hook.received().length >= events.length, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop(1_000)));
+    const received = hook.received().map((event) => event.id);
+    expect(received).toHaveLength(events.length);
+    expect(new Set(received).size).toBe(events.length);
+    // In the order they were stored: every event of a batch before any of the next batch.
+    const batches = received.map((id) => Math.floor(Number(id.slice("push-".length)) / 10));
+    expect(batches).toEqual([...batches].sort((x, y) => x - y));
+    await hook.stop();
+    await closeAll(stores);
   });
 });

@@ -9,6 +9,7 @@ import type { AccessRecords } from "./access-records.js";
 import type { ActivityLog } from "./activity-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import { PostgresAccessRecords } from "./postgres-access-records.js";
+import { DatabaseClock } from "./postgres-clock.js";
 import { PostgresActivityLog } from "./postgres-activity-records.js";
 import { PostgresDeletedRecords, PostgresGcCoordination, PostgresGcRuns, PostgresSettings } from "./postgres-gc-records.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -63,7 +64,10 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly sessions: SessionRecords;
   readonly activity: ActivityLog;
 
+  private readonly clock: DatabaseClock;
+
   private constructor(readonly db: PgDatabase) {
+    this.clock = new DatabaseClock(db);
     this.deleted = new PostgresDeletedRecords(db);
     this.gcRuns = new PostgresGcRuns(db);
     this.gcCoordination = new PostgresGcCoordination(db);
@@ -85,7 +89,9 @@ export class PostgresMetadataStore implements MetadataStore {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`PostgreSQL at ${config.host}:${config.port}, database "${config.database}": ${reason}`);
     }
-    return new PostgresMetadataStore(db);
+    const store = new PostgresMetadataStore(db);
+    await store.clock.start();
+    return store;
   }
 
   /** Runs a change with its events in one transaction, then tells the outbox's listeners. */
@@ -202,11 +208,16 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
   async isIndexed(): Promise<boolean> {
     return (await this.db.query("SELECT 1 FROM meta WHERE key = 'indexed_at'")).rowCount === 1;
   }
 
   async close(): Promise<void> {
+    this.clock.stop();
     await this.db.close();
   }
 }

@@ -220,4 +220,11 @@ export class SqliteSettings implements Settings {
         .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .run(`setting:${key}`, value);
   }
+
+  async advance(key: string, value: string): Promise<boolean> {
+    const result = this.db
+      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value")
+      .run(`setting:${key}`, value);
+    return result.changes > 0;
+  }
 }

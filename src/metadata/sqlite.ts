@@ -156,6 +156,10 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
+  now(): number {
+    return Date.now();
+  }
+
   async isIndexed(): Promise<boolean> {
     return this.statements.getMeta.get("indexed_at") !== undefined;
   }

@@ -69,6 +69,12 @@ export interface MetadataStore {
   readonly sessions: SessionRecords;
   /** Pushes, pulls, deletes and restores, for the portal's event log (issue 6). */
   readonly activity: ActivityLog;
+  /**
+   * Epoch milliseconds by the database's clock: what holds, claims, collection marks and leases
+   * are stamped with, so processes on several hosts compare times from one clock (gc/holds.ts).
+   * SQLite (one host) answers Date.now().
+   */
+  now(): number;
   /** Replaces the whole index in one transaction (berth reindex). */
   replaceAll(snapshot: ReindexSnapshot): Promise<void>;
   /** Whether the index was ever built (or rebuilt) for this storage. */

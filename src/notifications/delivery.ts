@@ -3,17 +3,24 @@
  * envelope, move the cursor on success. On failure the same events are sent again —
  * at once while fewer than `threshold` attempts in a row have failed, then every `backoff`
  * (registry:2's retrying sink) — so the order per endpoint always holds.
+ *
+ * Each attempt runs under the outbox's claim on the endpoint: with several processes sharing a
+ * database, one delivers an endpoint at a time and the others wait for their next poll.
+ * A failing metadata database is logged and retried after the backoff; it never ends delivery.
  */
 import type { Logger } from "pino";
 import type { NotificationEndpointConfig } from "../config/types.js";
 import type { EventEnvelope } from "./events.js";
-import { wanted, type EventFilter, type Outbox } from "./outbox.js";
+import { wanted, type EventFilter, type Outbox, type OutboxClaim } from "./outbox.js";
 import { sendEnvelope, type SendTarget } from "./sender.js";
 
 /** Most events in one envelope. */
 export const BATCH_SIZE = 50;
 /** How often an idle endpoint looks for events it was not told about (e.g. another process's). */
 const IDLE_POLL_MS = 1_000;
+
+/** How one attempt ended: nothing to send (or another process delivers), sent, failed, or stop() halted it. */
+type Outcome = "idle" | "delivered" | "failed" | "stopped";
 
 export type Send = (target: SendTarget, envelope: EventEnvelope, signal: AbortSignal) => Promise<void>;
 
@@ -29,6 +36,8 @@ export class EndpointDelivery {
   private draining = false;
   private readonly halt = new AbortController();
   private wakeIdle: (() => void) | null = null;
+  /** Set by wake(): events may have arrived since the last read (so a drain looks once more). */
+  private woken = false;
   private failures = 0;
 
   constructor(
@@ -53,6 +62,7 @@ export class EndpointDelivery {
 
   /** New events are stored: an idle loop looks now rather than at its next poll. */
   wake(): void {
+    this.woken = true;
     this.wakeIdle?.();
   }
 
@@ -71,41 +81,67 @@ export class EndpointDelivery {
 
   private async run(): Promise<void> {
     while (!this.halt.signal.aborted) {
-      const entries = await this.outbox.pending(this.name, BATCH_SIZE);
-      const last = entries.at(-1);
-      if (last === undefined) {
-        if (this.draining) return;
-        await this.idle();
-        continue;
-      }
-      const events = entries.map((entry) => entry.event).filter((event) => wanted(this.filter, event));
-      if (events.length === 0) {
-        await this.outbox.delivered(this.name, last.seq, 0);
-        continue;
-      }
+      this.woken = false;
+      let outcome: Outcome;
       try {
-        await this.send(this.endpoint, { events }, this.halt.signal);
+        const claim = await this.outbox.claim(this.name);
+        if (claim === null) {
+          outcome = "idle";
+        } else {
+          try {
+            outcome = await this.attempt(claim);
+          } finally {
+            await claim.release();
+          }
+        }
       } catch (error) {
         if (this.halt.signal.aborted) return;
-        await this.failed(error instanceof Error ? error.message : String(error));
+        this.logger.error({ err: error, endpoint: this.name }, "notification delivery: the metadata database failed; retrying");
+        await this.pause(this.endpoint.backoff);
         continue;
       }
-      await this.outbox.delivered(this.name, last.seq, events.length);
-      this.observer.delivered?.(this.name, events.length);
-      if (this.failures > 0) this.logger.info({ endpoint: this.name, failures: this.failures }, "notification endpoint recovered");
-      this.failures = 0;
+      if (outcome === "stopped") return;
+      if (outcome === "idle") {
+        if (this.draining && !this.woken) return;
+        if (!this.woken) await this.idle();
+      } else if (outcome === "failed" && this.failures >= this.endpoint.threshold) {
+        // After the claim is released: another process may try meanwhile.
+        await this.pause(this.endpoint.backoff);
+      }
     }
   }
 
-  private async failed(message: string): Promise<void> {
+  /** One batch: the next events after the cursor, sent as one envelope. */
+  private async attempt(claim: OutboxClaim): Promise<Outcome> {
+    const entries = await claim.pending(BATCH_SIZE);
+    const last = entries.at(-1);
+    if (last === undefined) return "idle";
+    const events = entries.map((entry) => entry.event).filter((event) => wanted(this.filter, event));
+    if (events.length === 0) {
+      await claim.delivered(last.seq, 0);
+      return "delivered";
+    }
+    try {
+      await this.send(this.endpoint, { events }, this.halt.signal);
+    } catch (error) {
+      if (this.halt.signal.aborted) return "stopped";
+      await this.failed(claim, error instanceof Error ? error.message : String(error));
+      return "failed";
+    }
+    await claim.delivered(last.seq, events.length);
+    this.observer.delivered?.(this.name, events.length);
+    if (this.failures > 0) this.logger.info({ endpoint: this.name, failures: this.failures }, "notification endpoint recovered");
+    this.failures = 0;
+    return "delivered";
+  }
+
+  private async failed(claim: OutboxClaim, message: string): Promise<void> {
     this.failures++;
-    await this.outbox.failed(this.name, message);
+    await claim.failed(message);
     this.observer.failed?.(this.name);
-    const { threshold, backoff } = this.endpoint;
     // One line when it starts failing and one when it starts backing off; the rest at debug.
-    const level = this.failures === 1 || this.failures === threshold ? "warn" : "debug";
+    const level = this.failures === 1 || this.failures === this.endpoint.threshold ? "warn" : "debug";
     this.logger[level]({ endpoint: this.name, failures: this.failures, error: message }, "notification delivery failed");
-    if (this.failures >= threshold) await this.pause(backoff);
   }
 
   /** Waits for new events, the poll interval, or stop(). */

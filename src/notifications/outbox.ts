@@ -33,7 +33,26 @@ export interface EndpointState {
   lastSuccessAt: number | null;
 }
 
+/** One process's hold on an endpoint's delivery (Outbox.claim). */
+export interface OutboxClaim {
+  /** The next events after the endpoint's cursor, oldest first. */
+  pending(limit: number): Promise<OutboxEntry[]>;
+  /** Moves the cursor to `seq` after a delivery of `count` events; ends the claim. */
+  delivered(seq: number, count: number): Promise<void>;
+  /** Records a failed attempt; ends the claim. */
+  failed(error: string): Promise<void>;
+  /** Ends the claim (a no-op after delivered or failed). */
+  release(): Promise<void>;
+}
+
 export interface Outbox {
+  /**
+   * Takes the endpoint's delivery until the claim ends: while one process holds it, others
+   * sharing the database get null (PostgreSQL: the endpoint's row, FOR UPDATE SKIP LOCKED), so
+   * each event goes out from one process at a time and in order. null also for an endpoint
+   * syncEndpoints did not keep.
+   */
+  claim(endpoint: string): Promise<OutboxClaim | null>;
   /** Stores events that come with no index change (pulls, blob pushes). */
   append(events: readonly NotificationEvent[]): Promise<void>;
   /**

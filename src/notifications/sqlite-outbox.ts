@@ -1,7 +1,7 @@
 /** The outbox in the SQLite metadata database (tables outbox_events and outbox_endpoints, see metadata/migrations.ts). */
 import type Database from "better-sqlite3";
 import type { NotificationEvent } from "./events.js";
-import type { EndpointState, EventFilter, Outbox, OutboxEntry } from "./outbox.js";
+import type { EndpointState, EventFilter, Outbox, OutboxClaim, OutboxEntry } from "./outbox.js";
 import { endpointState, type EndpointRow } from "./outbox-rows.js";
 
 export class SqliteOutbox implements Outbox {
@@ -80,6 +80,17 @@ export class SqliteOutbox implements Outbox {
       this.statements.delivered.run(seq, count, Date.now(), endpoint);
       this.statements.prune.run();
     })();
+  }
+
+  /** One process per SQLite database: the claim is the endpoint's own methods. */
+  async claim(endpoint: string): Promise<OutboxClaim | null> {
+    if (this.statements.endpoint.get(endpoint) === undefined) return null;
+    return {
+      pending: (limit) => this.pending(endpoint, limit),
+      delivered: (seq, count) => this.delivered(endpoint, seq, count),
+      failed: (error) => this.failed(endpoint, error),
+      release: async () => undefined,
+    };
   }
 
   async failed(endpoint: string, error: string): Promise<void> {

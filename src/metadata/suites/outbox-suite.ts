@@ -84,6 +84,30 @@ export function outboxSuite(factory: MetadataFactory): void {
       expect(await store.referrers("repo", "sha256:2")).toEqual([]);
     });
 
+    it("delivers through a claim: the batch after the cursor, then the cursor moves or a failure is counted", async () => {
+      const { outbox } = await fixture.store();
+      await outbox.syncEndpoints(["hook"]);
+      expect(await outbox.claim("unknown")).toBeNull();
+      await outbox.append([testEvent({ id: "1" }), testEvent({ id: "2" }), testEvent({ id: "3" })]);
+      const first = await outbox.claim("hook");
+      if (!first) throw new Error("no claim");
+      const batch = await first.pending(2);
+      expect(batch.map((entry) => entry.event.id)).toEqual(["1", "2"]);
+      await first.failed("response status 503");
+      await first.release();
+      const second = await outbox.claim("hook");
+      if (!second) throw new Error("no claim");
+      expect((await second.pending(2)).map((entry) => entry.event.id)).toEqual(["1", "2"]);
+      await second.delivered(batch.at(-1)?.seq ?? 0, 2);
+      await second.release();
+      expect(await outbox.state("hook", NO_FILTER)).toMatchObject({ queued: 1, delivered: 2, consecutiveFailures: 0, lastError: "response status 503" });
+      const third = await outbox.claim("hook");
+      // Released without an outcome: nothing changes.
+      expect((await third?.pending(10))?.map((entry) => entry.event.id)).toEqual(["3"]);
+      await third?.release();
+      expect((await outbox.pending("hook", 10)).map((entry) => entry.event.id)).toEqual(["3"]);
+    });
+
     it("tells listeners after events are stored", async () => {
       const store = await fixture.store();
       let told = 0;

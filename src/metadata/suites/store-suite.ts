@@ -102,5 +102,23 @@ export function storeSuite(factory: MetadataFactory): void {
       await store.settings.set("gc.schedule", null);
       expect(await store.settings.get("gc.schedule")).toBeNull();
     });
+
+    it("advances a setting only forward, once per value, even with callers racing", async () => {
+      const store = await fixture.store();
+      const tick = "gc.schedule.lasttick";
+      expect(await store.settings.advance(tick, "2026-11-28T10:00:00.000Z")).toBe(true);
+      expect(await store.settings.advance(tick, "2026-11-28T10:00:00.000Z")).toBe(false);
+      expect(await store.settings.advance(tick, "2026-11-28T09:59:59.000Z")).toBe(false);
+      expect(await store.settings.get(tick)).toBe("2026-11-28T10:00:00.000Z");
+      const racing = await Promise.all(Array.from({ length: 8 }, () => store.settings.advance(tick, "2026-11-28T10:00:01.000Z")));
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      expect(await store.settings.get(tick)).toBe("2026-11-28T10:00:01.000Z");
+    });
+
+    it("tells the time by the database's clock", async () => {
+      const store = await fixture.store();
+      // Both stores run on this host: the clocks agree to well within a second.
+      expect(Math.abs(store.now() - Date.now())).toBeLessThan(1_000);
+    });
   });
 }
