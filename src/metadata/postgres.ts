@@ -6,7 +6,7 @@ import type { PostgresConfig } from "../config/types.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import { PostgresOutbox } from "../notifications/postgres-outbox.js";
 import type { AccessRecords } from "./access-records.js";
-import type { ActivityLog } from "./activity-records.js";
+import { BatchedActivityLog } from "./batched-activity-log.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import { PostgresAccessRecords } from "./postgres-access-records.js";
 import { DatabaseClock } from "./postgres-clock.js";
@@ -62,7 +62,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly outbox: PostgresOutbox;
   readonly search: RepositorySearch;
   readonly sessions: SessionRecords;
-  readonly activity: ActivityLog;
+  readonly activity: BatchedActivityLog;
 
   private readonly clock: DatabaseClock;
 
@@ -76,7 +76,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.outbox = new PostgresOutbox(db);
     this.search = new PostgresRepositorySearch(db);
     this.sessions = new PostgresSessionRecords(db);
-    this.activity = new PostgresActivityLog(db);
+    this.activity = new BatchedActivityLog(new PostgresActivityLog(db));
   }
 
   /** Connects, brings the schema up to date, and answers the store. */
@@ -218,6 +218,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     this.clock.stop();
+    await this.activity.flush();
     await this.db.close();
   }
 }
