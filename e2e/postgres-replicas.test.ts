@@ -87,12 +87,12 @@ describe("two replicas on one PostgreSQL", () => {
     const manifestPushes = () => receiver.acknowledged().filter((event) => event.action === "push" && event.target.tag !== undefined);
     await receiver.waitFor(() => manifestPushes().length >= pushed.length, 120_000);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const tags = manifestPushes().map((event) => `${event.target.repository}:${event.target.tag}`);
+    // A replica killed in the middle of a POST leaves that batch to the next one, which sends it
+    // again: the same events, same ids (receivers dedupe by id). Counted by id, each push is there once.
+    const byId = new Map(manifestPushes().map((event) => [event.id, event]));
+    const tags = [...byId.values()].map((event) => `${event.target.repository}:${event.target.tag}`);
     expect(tags).toHaveLength(30);
     expect(new Set(tags).size).toBe(30);
-    // Each event id once (a replica killed mid-POST may send a batch again: receivers dedupe by id).
-    const ids = receiver.acknowledged().map((event) => event.id);
-    expect(new Set(ids).size).toBeGreaterThanOrEqual(tags.length);
   });
 
   it("garbage collection started on both replicas at the same moment: never two at once", async () => {
