@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatFailures, formatSummary, runConformance } from "../conformance/index.js";
-import { FaultProxy } from "../storage-drivers/azure/fault-proxy.js";
+import { FaultProxy } from "./harness/fault-proxy.js";
 import { rawBlobs, rawContainer, type RawBlob } from "../storage-drivers/azure/azurite-fixture.js";
 import { startAzurite, type RunningAzurite } from "./harness/azurite.js";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { StorageDriver } from "../driver.js";
 import { PathNotFoundError, StorageError, StorageUnavailableError } from "../errors.js";
 import { azureDriver, parametersFor, rawContainer, uniqueName, useAzurite } from "./azurite-fixture.js";
-import { FaultProxy } from "./fault-proxy.js";
+import { FaultProxy } from "../../e2e/harness/fault-proxy.js";
 
 const azurite = useAzurite();
 const MiB = 1024 * 1024;

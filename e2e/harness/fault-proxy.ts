@@ -1,8 +1,9 @@
 /**
- * Test support: an HTTP proxy in front of a real blob service that fails chosen requests the ways
- * a real one does under load (503 ServerBusy, 500 OperationTimedOut, a reset connection, an answer
- * lost after the request landed, a body cut short) and counts what passes, so the driver's
- * retries and server-side copies can be checked against azurite.
+ * Test support: an HTTP proxy in front of a real object store (azurite, Swift's s3api) that fails
+ * chosen requests the ways a real one does under load (503 ServerBusy/SlowDown, 500, a reset
+ * connection, an answer lost after the request landed, a slow answer, a body cut short) and
+ * counts what passes, so drivers' retries and server-side copies can be checked against real
+ * servers. Error bodies are `<Error><Code>…</Code>…</Error>`, the form Azure and S3 both use.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,7 +18,9 @@ export type Fault =
   /** Forward (the service acts on it), then drop the connection instead of answering. */
   | { kind: "lose-answer" }
   /** Forward, answer the headers and the first `afterBytes` bytes of the body, then drop the connection. */
-  | { kind: "cut-body"; afterBytes: number };
+  | { kind: "cut-body"; afterBytes: number }
+  /** Forward after waiting this long (a slow or overloaded service). */
+  | { kind: "delay"; ms: number };
 
 interface Rule {
   fault: Fault;
@@ -93,6 +96,17 @@ export class FaultProxy {
       res.end(body);
       return;
     }
+    if (fault?.kind === "delay") {
+      req.pause();
+      setTimeout(() => this.forward(upstream, req, res, undefined), fault.ms);
+      return;
+    }
+    this.forward(upstream, req, res, fault);
+  }
+
+  private forward(upstream: URL, req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
     const forward = request({ host: upstream.hostname, port: upstream.port, method, path: url, headers: req.headers }, (answer) => {
       if (fault?.kind === "lose-answer") {
         answer.resume();
@@ -115,6 +129,8 @@ export class FaultProxy {
           req.socket.destroy();
         }
       });
+      // A body shorter than the cut arrives whole.
+      answer.on("end", () => res.end());
     });
     forward.on("error", () => req.socket.destroy());
     req.on("data", (chunk: Buffer) => {
