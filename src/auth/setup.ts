@@ -27,6 +27,7 @@ import { LoginThrottle } from "./login-throttle.js";
 import { PasswordChecker } from "./passwords.js";
 import { policyAuthorization } from "./policy-authorization.js";
 import type { PortalSignIn } from "./session-controller.js";
+import { sharedSigningKey } from "./shared-signing-key.js";
 import { loadOrCreateSigningKey, signingKeyFrom, type SigningKey } from "./signing-key.js";
 import { SillyController } from "./silly-controller.js";
 import { TokenController } from "./token-controller.js";
@@ -106,8 +107,13 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
   return { controller: openAccess, policy: open, management: new AccessManagement(metadata, open, "public"), close: nothingToClose };
 }
 
-/** auth.berth.signingkey, or beside the database (a data directory carries its key); in memory with an in-memory database. */
-function signingKeyFor(config: Config, berth: BerthAuthConfig, cwd: string, logger: Logger): SigningKey {
+/**
+ * auth.berth.signingkey; else, with PostgreSQL, the one every replica shares through the
+ * database; else beside the SQLite file (a data directory carries its key); in memory with an
+ * in-memory database.
+ */
+async function signingKeyFor(config: Config, berth: BerthAuthConfig, metadata: MetadataStore, cwd: string, logger: Logger): Promise<SigningKey> {
+  if (berth.signingkey === undefined && config.database.driver === "postgres") return sharedSigningKey(metadata.settings, logger);
   if (berth.signingkey === undefined && config.database.path === ":memory:") return signingKeyFrom(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
   const path = resolve(cwd, berth.signingkey ?? join(dirname(config.database.path), "token-signing-key.pem"));
   return loadOrCreateSigningKey(path, logger);
@@ -135,7 +141,7 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
   if (berth.mode === "basic") {
     controller = new BasicController({ realm: basicRealm, policy, anonymous: berth.anonymous, authenticator: directory, throttle });
   } else {
-    const issuer = new TokenIssuer(signingKeyFor(config, berth, cwd, logger), {
+    const issuer = new TokenIssuer(await signingKeyFor(config, berth, metadata, cwd, logger), {
       issuer: berth.issuer,
       service: berth.service,
       accessLifetime: berth.tokenexpiry,

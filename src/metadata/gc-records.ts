@@ -136,4 +136,9 @@ export interface Settings {
    * once (a scheduled collection's tick, keyed by its time).
    */
   advance(key: string, value: string): Promise<boolean>;
+  /**
+   * Sets the key to `value` unless it is set; answers the value it holds afterwards (this one,
+   * or the one another process set first). Processes sharing the database agree on one value.
+   */
+  setIfAbsent(key: string, value: string): Promise<string>;
 }

@@ -252,4 +252,14 @@ export class PostgresSettings implements Settings {
     );
     return result.rowCount === 1;
   }
+
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    // Two statements: a conflicting insert waits for the other's commit, and the SELECT after it
+    // (a new snapshot) sees that row; one statement's snapshot would not.
+    await this.db.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [`setting:${key}`, value]);
+    const { rows } = await this.db.query<{ value: string }>("SELECT value FROM meta WHERE key = $1", [`setting:${key}`]);
+    const stored = rows[0]?.value;
+    if (stored === undefined) throw new Error(`setting ${key} vanished right after it was set`);
+    return stored;
+  }
 }

@@ -227,4 +227,9 @@ export class SqliteSettings implements Settings {
       .run(`setting:${key}`, value);
     return result.changes > 0;
   }
+
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING").run(`setting:${key}`, value);
+    return this.db.prepare("SELECT value FROM meta WHERE key = ?").pluck().get(`setting:${key}`) as string;
+  }
 }

@@ -115,6 +115,16 @@ export function storeSuite(factory: MetadataFactory): void {
       expect(await store.settings.get(tick)).toBe("2026-11-28T10:00:01.000Z");
     });
 
+    it("sets a setting only when it is unset: racing callers all get the one value stored", async () => {
+      const store = await fixture.store();
+      const key = "auth.test.shared";
+      const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => store.settings.setIfAbsent(key, `value-${i}`)));
+      const stored = await store.settings.get(key);
+      expect(stored).toMatch(/^value-\d$/);
+      expect(new Set(racing)).toEqual(new Set([stored]));
+      expect(await store.settings.setIfAbsent(key, "later")).toBe(stored);
+    });
+
     it("tells the time by the database's clock", async () => {
       const store = await fixture.store();
       // Both stores run on this host: the clocks agree to well within a second.
