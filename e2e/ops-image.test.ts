@@ -56,6 +56,13 @@ async function waitForHealth(container: string, wanted: string, timeoutMs = 90_0
   throw new Error(`container ${container} is "${status}", not "running ${wanted}"; its log:\n${logs}`);
 }
 
+/** stdout and stderr of `docker logs` (also when the container has exited). */
+function containerLogs(docker: Dockerd, container: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(DOCKER, ["logs", container], { env: { ...process.env, DOCKER_HOST: docker.host } }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+}
+
 /** The uid the container's main process runs as, read from the host's /proc. */
 async function processUid(container: string): Promise<number> {
   const pid = await inspect(container, "{{.State.Pid}}");
@@ -156,39 +163,45 @@ describe("Berth's Docker image", () => {
       IMAGE,
     ]);
     cleanups.push(() => docker.docker(["rm", "-f", name]).then(() => undefined, () => undefined));
-    await waitForHealth(name, "healthy");
-    expect(await processUid(name)).toBe(BERTH_UID);
-    expect(statSync(data).uid).toBe(BERTH_UID);
+    try {
+      await waitForHealth(name, "healthy");
+      expect(await processUid(name)).toBe(BERTH_UID);
+      expect(statSync(data).uid).toBe(BERTH_UID);
 
-    const anonymous = await tlsRequest(`https://${host}/v2/`, { ca: pki.caCert });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers["www-authenticate"]).toBe('Basic realm="Registry Realm"');
+      const anonymous = await tlsRequest(`https://${host}/v2/`, { ca: pki.caCert });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers["www-authenticate"]).toBe('Basic realm="Registry Realm"');
 
-    cleanups.push(trustInDocker(host, pki.caCert));
-    await docker.docker(["login", "-u", "alice", "-p", "alice-secret", host]);
-    const image = await buildImage(docker, { tag: "image-e2e/app:src", layerSizes: [64 * 1024, 512 * 1024] });
-    const ref = `${host}/ops/app:1.0`;
-    await docker.docker(["tag", image.tag, ref]);
-    const pushed = await pushImage(docker, ref);
-    await docker.docker(["rmi", ref, image.tag]);
-    await docker.docker(["pull", ref]);
-    expect(await imageId(docker, ref)).toBe(image.id);
-    const manifest = await tlsRequest(`https://${host}/v2/ops/app/manifests/1.0`, { ca: pki.caCert }, {
-      headers: {
-        Authorization: `Basic ${Buffer.from("alice:alice-secret").toString("base64")}`,
-        Accept: "application/vnd.docker.distribution.manifest.v2+json",
-      },
-    });
-    expect(manifest.status).toBe(200);
-    expect(manifest.headers["docker-content-digest"]).toBe(pushed.digest);
-    expect(manifest.headers["x-content-type-options"]).toBe("nosniff");
-    // The registry:2 layout on the volume, written by the berth user.
-    const link = join(data, "docker", "registry", "v2", "repositories", "ops", "app", "_manifests", "tags", "1.0", "current", "link");
-    expect(readFileSync(link, "utf8")).toBe(pushed.digest);
-    expect(statSync(link).uid).toBe(BERTH_UID);
+      cleanups.push(trustInDocker(host, pki.caCert));
+      await docker.docker(["login", "-u", "alice", "-p", "alice-secret", host]);
+      const image = await buildImage(docker, { tag: "image-e2e/app:src", layerSizes: [64 * 1024, 512 * 1024] });
+      const ref = `${host}/ops/app:1.0`;
+      await docker.docker(["tag", image.tag, ref]);
+      const pushed = await pushImage(docker, ref);
+      await docker.docker(["rmi", ref, image.tag]);
+      await docker.docker(["pull", ref]);
+      expect(await imageId(docker, ref)).toBe(image.id);
+      const manifest = await tlsRequest(`https://${host}/v2/ops/app/manifests/1.0`, { ca: pki.caCert }, {
+        headers: {
+          Authorization: `Basic ${Buffer.from("alice:alice-secret").toString("base64")}`,
+          Accept: "application/vnd.docker.distribution.manifest.v2+json",
+        },
+      });
+      expect(manifest.status).toBe(200);
+      expect(manifest.headers["docker-content-digest"]).toBe(pushed.digest);
+      expect(manifest.headers["x-content-type-options"]).toBe("nosniff");
+      // The registry:2 layout on the volume, written by the berth user.
+      const link = join(data, "docker", "registry", "v2", "repositories", "ops", "app", "_manifests", "tags", "1.0", "current", "link");
+      expect(readFileSync(link, "utf8")).toBe(pushed.digest);
+      expect(statSync(link).uid).toBe(BERTH_UID);
 
-    await docker.docker(["stop", "-t", "20", name]);
-    expect(await inspect(name, "{{.State.ExitCode}}")).toBe("0");
+      await docker.docker(["stop", "-t", "20", name]);
+      expect(await inspect(name, "{{.State.ExitCode}}")).toBe("0");
+    } catch (error) {
+      // What the container said explains a failure here (the container is removed afterwards).
+      const state = await inspect(name, "{{.State.Status}} exit={{.State.ExitCode}} oom={{.State.OOMKilled}}").catch(() => "unknown");
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\ncontainer ${state}; its logs:\n${await containerLogs(docker, name)}`);
+    }
   });
 
   it("keeps registry:2's behaviour (root) when a secret is readable by root only, and says why", async () => {
@@ -201,9 +214,7 @@ describe("Berth's Docker image", () => {
     cleanups.push(() => docker.docker(["rm", "-f", name]).then(() => undefined, () => undefined));
     await waitForHealth(name, "healthy");
     expect(await processUid(name)).toBe(0);
-    const logs = await new Promise<string>((resolve) => {
-      execFile(DOCKER, ["logs", name], { env: { ...process.env, DOCKER_HOST: docker.host } }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
-    });
+    const logs = await containerLogs(docker, name);
     expect(logs).toContain("berth: running as root: the berth user (uid 10001) cannot read /run/secrets/htpasswd");
   });
 });
