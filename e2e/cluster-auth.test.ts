@@ -3,6 +3,7 @@
  * auth.berth.signingkey, the first replica generates the signing key into the database and every
  * other one uses it, so a token (or docker login's refresh token) one replica issued is accepted
  * by the others. docker login, push and pull through nginx, whichever replica answers each request.
+ * Failed logins are counted in the database too: the limit holds across replicas.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,8 @@ import { tempDir } from "./harness/servers.js";
 
 const ADMIN = "gordon";
 const PASSWORD = "gordon-cluster-password";
+/** auth.berth.failedlogins.peruser on every replica. */
+const FAILED_LOGINS = 3;
 const basic = `Basic ${Buffer.from(`${ADMIN}:${PASSWORD}`).toString("base64")}`;
 
 let cluster: RunningCluster | undefined;
@@ -41,7 +44,7 @@ function keyIdOf(token: string): string {
 
 beforeAll(async () => {
   const [startedCluster, startedDockerd] = await Promise.allSettled([
-    startCluster({ replicas: 3, storage: "filesystem", env: { REGISTRY_AUTH_BERTH_MODE: "token" } }),
+    startCluster({ replicas: 3, storage: "filesystem", env: { REGISTRY_AUTH_BERTH_MODE: "token", REGISTRY_AUTH_BERTH_FAILEDLOGINS: `{peruser: ${FAILED_LOGINS}, peraddress: 1000, window: 15m}` } }),
     startDockerd(),
   ]);
   if (startedCluster.status === "fulfilled") cluster = startedCluster.value;
@@ -92,5 +95,21 @@ describe("the built-in token service across replicas", () => {
     // The tokens were used at every replica, whichever issued them.
     const answeredBy = new Set(cluster.nginx.accessLog().filter((entry) => entry.uri.startsWith("/v2/")).flatMap((entry) => entry.upstreams));
     expect(answeredBy.size).toBe(cluster.replicas.length);
+  });
+
+  // Last: it leaves the administrator blocked for the window.
+  it("failed logins count on every replica together: the limit holds whichever replica is tried", async () => {
+    const { cluster } = ready();
+    const wrong = `Basic ${Buffer.from(`${ADMIN}:not-the-password`).toString("base64")}`;
+    // One wrong password per replica: each replica alone has seen fewer than the limit.
+    for (const replica of cluster.replicas) {
+      const res = await fetch(`${replica.url}/auth/token?service=berth`, { headers: { authorization: wrong } });
+      expect(res.status).toBe(401);
+    }
+    for (const replica of cluster.replicas) {
+      const blocked = await fetch(`${replica.url}/auth/token?service=berth`, { headers: { authorization: basic } });
+      expect(blocked.status, `the right password at ${replica.host}`).toBe(429);
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
   });
 });

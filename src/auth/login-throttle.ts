@@ -2,9 +2,8 @@
  * Failed logins, counted per user name and per client address over a sliding window. Once
  * either count reaches its limit, further attempts are refused before any password is
  * checked, until the oldest failure leaves the window. A success clears the user's count.
- * In memory: a replica limits what reaches it (the limits are per process, a known limit
- * documented in README.md and config.example.yml; moving the counts into the metadata
- * database is left to the scale-out work). The address is the TCP peer's.
+ * In memory, for one process; replicas sharing PostgreSQL count in the database instead
+ * (shared-login-throttle.ts), with the same rules. The address is the TCP peer's.
  */
 export interface ThrottleLimits {
   peruser: number;
@@ -15,10 +14,33 @@ export interface ThrottleLimits {
 
 export const DEFAULT_LIMITS: ThrottleLimits = { peruser: 5, peraddress: 20, window: 15 * 60_000 };
 
+/** What login() asks of a throttle, kept in memory or in the database. */
+export interface LoginLimiter {
+  /** Seconds until another attempt is allowed, or 0 when it is allowed now. */
+  retryAfter(user: string, address: string): number | Promise<number>;
+  failed(user: string, address: string): void | Promise<void>;
+  succeeded(user: string): void | Promise<void>;
+}
+
+/** The keys a user's and an address's failures are counted under, with their limits. */
+export function throttleKeys(user: string, address: string, limits: ThrottleLimits): [string, number][] {
+  return [
+    [`u:${user}`, limits.peruser],
+    [`a:${address}`, limits.peraddress],
+  ];
+}
+
+/** Seconds until the oldest of the last `limit` failures (times within the window, oldest first) leaves it; 0 below the limit. */
+export function secondsBlocked(times: readonly number[], limit: number, window: number, now: number): number {
+  if (times.length < limit) return 0;
+  const oldest = times[times.length - limit] ?? now;
+  return Math.max(0, Math.ceil((oldest + window - now) / 1000));
+}
+
 /** Bounds memory under a flood of distinct names or addresses: the oldest keys go first. */
 const MAX_KEYS = 50_000;
 
-export class LoginThrottle {
+export class LoginThrottle implements LoginLimiter {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
@@ -34,19 +56,10 @@ export class LoginThrottle {
     return times;
   }
 
-  /** Seconds until another attempt is allowed, or 0 when it is allowed now. */
   retryAfter(user: string, address: string): number {
-    const checks: [string, number][] = [
-      [`u:${user}`, this.limits.peruser],
-      [`a:${address}`, this.limits.peraddress],
-    ];
     let wait = 0;
-    for (const [key, limit] of checks) {
-      const times = this.recent(key);
-      if (times.length >= limit) {
-        const oldest = times[times.length - limit] ?? this.now();
-        wait = Math.max(wait, Math.ceil((oldest + this.limits.window - this.now()) / 1000));
-      }
+    for (const [key, limit] of throttleKeys(user, address, this.limits)) {
+      wait = Math.max(wait, secondsBlocked(this.recent(key), limit, this.limits.window, this.now()));
     }
     return wait;
   }

@@ -23,10 +23,11 @@ import { LdapAuthenticator, LdapDirectory } from "./ldap.js";
 import { LdapSync } from "./ldap-sync.js";
 import { login } from "./login.js";
 import { principalName, type Principal } from "./principal.js";
-import { LoginThrottle } from "./login-throttle.js";
+import { DEFAULT_LIMITS, LoginThrottle, type LoginLimiter, type ThrottleLimits } from "./login-throttle.js";
 import { PasswordChecker } from "./passwords.js";
 import { policyAuthorization } from "./policy-authorization.js";
 import type { PortalSignIn } from "./session-controller.js";
+import { SharedLoginThrottle } from "./shared-login-throttle.js";
 import { sharedSigningKey } from "./shared-signing-key.js";
 import { loadOrCreateSigningKey, signingKeyFrom, type SigningKey } from "./signing-key.js";
 import { SillyController } from "./silly-controller.js";
@@ -79,7 +80,7 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
     // Every htpasswd user may do everything, as in registry:2; the policy only answers "admin".
     const policy = new AccessPolicy(metadata, { defaultVisibility: "private", anonymousPull: false, createOnPush: async () => true });
     const authenticator = new HtpasswdAuthenticator(path, logger);
-    const throttle = new LoginThrottle();
+    const throttle = loginThrottle(metadata, DEFAULT_LIMITS);
     const controller = new BasicController({ realm, policy, anonymous: false, authenticator, throttle });
     const signIn: PortalSignIn = {
       login: (address, user, password) => login({ authenticator, throttle }, user, password, address),
@@ -105,6 +106,11 @@ export async function createAccessControl(deps: AccessControlDeps): Promise<Acce
   // No access control: everyone is an administrator; the portal needs no sign-in.
   const open = new AccessPolicy(metadata, { defaultVisibility: "public", anonymousPull: true, createOnPush: async () => true });
   return { controller: openAccess, policy: open, management: new AccessManagement(metadata, open, "public"), close: nothingToClose };
+}
+
+/** Failed logins counted in the shared database (PostgreSQL: every replica together), else in this process. */
+function loginThrottle(metadata: MetadataStore, limits: ThrottleLimits): LoginLimiter {
+  return metadata.loginFailures ? new SharedLoginThrottle(metadata.loginFailures, limits, () => metadata.now()) : new LoginThrottle(limits);
 }
 
 /**
@@ -133,7 +139,7 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
   const directory = new Directory(metadata, new PasswordChecker(), ldap && config.ldap ? new LdapAuthenticator(ldap, metadata, config.ldap, logger) : undefined);
   const ldapSync = ldap && config.ldap ? new LdapSync(ldap, metadata, config.ldap, logger) : undefined;
   ldapSync?.start();
-  const throttle = new LoginThrottle(berth.failedlogins);
+  const throttle = loginThrottle(metadata, berth.failedlogins);
   const prefix = config.http.prefix.replace(/\/+$/, "");
   const basicRealm = berth.mode === "basic" ? (berth.realm ?? "Berth") : "Berth token service";
   let controller: AccessController;

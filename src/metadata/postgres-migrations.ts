@@ -181,6 +181,10 @@ export const POSTGRES_MIGRATIONS: string[] = [
    );
    CREATE INDEX activity_by_repository ON activity (repository, id);
    CREATE INDEX activity_by_actor ON activity (actor, id);`,
+  // Failed logins, counted across replicas (PostgreSQL only: SQLite's single process counts in memory).
+  `CREATE TABLE login_failures (key TEXT ${C} NOT NULL, at BIGINT NOT NULL);
+   CREATE INDEX login_failures_by_key ON login_failures (key, at);
+   CREATE INDEX login_failures_by_time ON login_failures (at);`,
 ];
 
 export async function migratePostgres(db: PgDatabase): Promise<void> {

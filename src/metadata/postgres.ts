@@ -11,6 +11,7 @@ import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-reco
 import { PostgresAccessRecords } from "./postgres-access-records.js";
 import { DatabaseClock } from "./postgres-clock.js";
 import { PostgresActivityLog } from "./postgres-activity-records.js";
+import { PostgresLoginFailures } from "./postgres-login-failures.js";
 import { PostgresDeletedRecords, PostgresGcCoordination, PostgresGcRuns, PostgresSettings } from "./postgres-gc-records.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PgDatabase, poolConfig, type Queryable } from "./postgres-pool.js";
@@ -63,6 +64,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly search: RepositorySearch;
   readonly sessions: SessionRecords;
   readonly activity: BatchedActivityLog;
+  readonly loginFailures: PostgresLoginFailures;
 
   private readonly clock: DatabaseClock;
 
@@ -77,6 +79,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.search = new PostgresRepositorySearch(db);
     this.sessions = new PostgresSessionRecords(db);
     this.activity = new BatchedActivityLog(new PostgresActivityLog(db));
+    this.loginFailures = new PostgresLoginFailures(db);
   }
 
   /** Connects, brings the schema up to date, and answers the store. */

@@ -5,6 +5,7 @@
 import type { AccessRecords } from "./access-records.js";
 import type { SessionRecords } from "./session-records.js";
 import type { ActivityLog } from "./activity-records.js";
+import type { LoginFailureRecords } from "./login-failure-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import type { Outbox } from "../notifications/outbox.js";
@@ -69,6 +70,11 @@ export interface MetadataStore {
   readonly sessions: SessionRecords;
   /** Pushes, pulls, deletes and restores, for the portal's event log (issue 6). */
   readonly activity: ActivityLog;
+  /**
+   * Failed logins, when the database is shared by several processes (PostgreSQL), so they count
+   * together; absent with SQLite, whose one process counts them in memory.
+   */
+  readonly loginFailures?: LoginFailureRecords;
   /**
    * Epoch milliseconds by the database's clock: what holds, claims, collection marks and leases
    * are stamped with, so processes on several hosts compare times from one clock (gc/holds.ts).
