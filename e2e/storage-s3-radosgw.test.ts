@@ -31,7 +31,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageDriver } from "../storage-drivers/driver.js";
-import { createDriver } from "../storage-drivers/index.js";
+import { openDriver } from "../storage-drivers/index.js";
 import { runDriverSuite } from "../storage-drivers/suite.js";
 import { startDockerd, type Dockerd } from "./harness/dockerd.js";
 import { buildImageSet, imageId, MiB, pushImage, removeAllImages, type ImageSet } from "./harness/images.js";
@@ -240,12 +240,12 @@ async function expectNothingLeft(driver: StorageDriver, root: string): Promise<v
 
 runDriverSuite("s3 (radosgw)", async () => {
   const root = `suite-${randomUUID()}`;
-  const driver = createDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
+  const driver = await openDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
   return { driver, cleanup: () => expectNothingLeft(driver, root) };
 });
 
 describe("s3 driver on radosgw: appends and resumed uploads", () => {
-  const driverAt = (root: string) => createDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
+  const driverAt = (root: string) => openDriver("s3", s3Parameters(radosgw, { bucket: DRIVER_BUCKET, rootdirectory: `/${root}`, ...SMALL_PARTS }));
 
   async function sha256Of(driver: StorageDriver, path: string): Promise<string> {
     const hash = createHash("sha256");
@@ -255,7 +255,7 @@ describe("s3 driver on radosgw: appends and resumed uploads", () => {
 
   it("appends across writers (read back when small, UploadPartCopy when large), and an abort keeps the old content", async () => {
     const root = `append-${randomUUID()}`;
-    const driver = driverAt(root);
+    const driver = await driverAt(root);
     let expected = Buffer.alloc(0);
     for (const part of [randomBytes(3 * MiB), randomBytes(3 * MiB + 5), randomBytes(7 * MiB), randomBytes(10)]) {
       const writer = await driver.writer("/u/data", { append: true });
@@ -274,7 +274,7 @@ describe("s3 driver on radosgw: appends and resumed uploads", () => {
 
   it("finds a multipart upload left in progress and continues it; a stale one beside the object is ignored, then goes with its folder", async () => {
     const root = `resume-${randomUUID()}`;
-    const driver = driverAt(root);
+    const driver = await driverAt(root);
     const Key = `${root}/_uploads/u/data`;
     const first = [randomBytes(5 * MiB), randomBytes(1000)];
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: DRIVER_BUCKET, Key }));

@@ -10,7 +10,7 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjec
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageDriver } from "../storage-drivers/driver.js";
 import { PathNotFoundError } from "../storage-drivers/errors.js";
-import { createDriver } from "../storage-drivers/index.js";
+import { openDriver } from "../storage-drivers/index.js";
 import { runDriverSuite } from "../storage-drivers/suite.js";
 import { inspectS3, s3Parameters, swiftS3, type S3Endpoint, type S3Inspector } from "./harness/s3.js";
 import { inspectSwift, startSwift, type RunningSwift, type SwiftInspector } from "./harness/swift.js";
@@ -38,8 +38,8 @@ afterAll(async () => {
   await swift?.stop();
 });
 
-function driverAt(rootdirectory: string, extra: Record<string, unknown> = {}): StorageDriver {
-  return createDriver("s3", s3Parameters(server, { bucket: BUCKET, rootdirectory, ...SMALL_PARTS, ...extra }));
+function driverAt(rootdirectory: string, extra: Record<string, unknown> = {}): Promise<StorageDriver> {
+  return openDriver("s3", s3Parameters(server, { bucket: BUCKET, rootdirectory, ...SMALL_PARTS, ...extra }));
 }
 
 async function readAll(driver: StorageDriver, path: string): Promise<Buffer> {
@@ -63,14 +63,14 @@ async function expectNothingLeft(driver: StorageDriver, root: string, options: {
 
 runDriverSuite("s3 (Swift s3api)", async () => {
   const root = `suite-${randomUUID()}`;
-  const driver = driverAt(`/${root}`);
+  const driver = await driverAt(`/${root}`);
   return { driver, cleanup: () => expectNothingLeft(driver, root) };
 });
 
 describe("s3 driver specifics (Swift s3api)", () => {
   it("keeps registry:2's keys: <rootdirectory>/docker/registry/v2/..., and none without a root", async () => {
     const root = `layout-${randomUUID()}`;
-    const driver = driverAt(`/${root}/`);
+    const driver = await driverAt(`/${root}/`);
     await driver.putContent("/docker/registry/v2/repositories/a/_layers/sha256/00/link", Buffer.from("sha256:00"));
     const writer = await driver.writer("/docker/registry/v2/blobs/sha256/ab/abcd/data");
     const content = randomBytes(12 * MiB + 77);
@@ -85,7 +85,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
 
     const bareBucket = `berth-bare-${randomUUID().slice(0, 8)}`;
     await s3.createBucket(bareBucket);
-    const bare = createDriver("s3", s3Parameters(server, { bucket: bareBucket }));
+    const bare = await openDriver("s3", s3Parameters(server, { bucket: bareBucket }));
     await bare.putContent("/docker/registry/v2/x", Buffer.from("y"));
     expect(await s3.objects(bareBucket)).toEqual([{ key: "docker/registry/v2/x", size: 1 }]);
     await bare.delete("/docker");
@@ -94,7 +94,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
 
   it("appends across writers: small content read back, larger content copied server-side; abort keeps the old", async () => {
     const root = `append-${randomUUID()}`;
-    const driver = driverAt(`/${root}`);
+    const driver = await driverAt(`/${root}`);
     const parts = [randomBytes(3 * MiB), randomBytes(3 * MiB + 5), randomBytes(7 * MiB), randomBytes(10)];
     let expected = Buffer.alloc(0);
     for (const part of parts) {
@@ -117,7 +117,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
 
   it("finds a multipart upload registry:2 left in progress; a stale one beside the object goes with its folder", async () => {
     const root = `resume-${randomUUID()}`;
-    const driver = driverAt(`/${root}`);
+    const driver = await driverAt(`/${root}`);
     const key = `${root}/_uploads/u/data`;
     // registry:2's state between PATCHes: parts in an open upload, no object yet.
     const first = [randomBytes(5 * MiB), randomBytes(1000)];
@@ -146,7 +146,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
 
   it("moves above multipartcopythresholdsize by multipart copy, below it by one CopyObject", async () => {
     const root = `move-${randomUUID()}`;
-    const driver = driverAt(`/${root}`);
+    const driver = await driverAt(`/${root}`);
     const big = randomBytes(12 * MiB + 3);
     await driver.putContent("/big", big);
     await driver.move("/big", "/moved/big");
@@ -162,7 +162,7 @@ describe("s3 driver specifics (Swift s3api)", () => {
 
   it("hands out presigned URLs a client without credentials can GET and HEAD, for that object only", async () => {
     const root = `redirect-${randomUUID()}`;
-    const driver = driverAt(`/${root}`);
+    const driver = await driverAt(`/${root}`);
     const content = randomBytes(MiB + 5);
     await driver.putContent("/blob/data", content);
     const url = await driver.redirectUrl!("/blob/data", "GET");
@@ -178,12 +178,12 @@ describe("s3 driver specifics (Swift s3api)", () => {
   });
 
   it("reports refused credentials and a missing bucket as errors, and bad configuration before any request", async () => {
-    const wrong = createDriver("s3", s3Parameters({ ...server, secretKey: "wrong" }, { bucket: BUCKET }));
+    const wrong = await openDriver("s3", s3Parameters({ ...server, secretKey: "wrong" }, { bucket: BUCKET }));
     await expect(wrong.putContent("/x", Buffer.from("x"))).rejects.toThrow(/SignatureDoesNotMatch|AccessDenied|signature/i);
-    const missing = createDriver("s3", s3Parameters(server, { bucket: `berth-missing-${randomUUID().slice(0, 8)}` }));
+    const missing = await openDriver("s3", s3Parameters(server, { bucket: `berth-missing-${randomUUID().slice(0, 8)}` }));
     await expect(missing.stat("/")).rejects.toThrow(/NoSuchBucket|bucket/i);
     await expect(missing.getContent("/x")).rejects.not.toBeInstanceOf(PathNotFoundError);
-    expect(() => createDriver("s3", { ...s3Parameters(server, { bucket: BUCKET }), chunksize: 1000 })).toThrow(/storage\.s3\.chunksize: expected a number of bytes from 5242880/);
-    expect(() => createDriver("s3", { ...s3Parameters(server, { bucket: BUCKET }), buckett: "x" })).toThrow(/unknown key\(s\) buckett/);
+    await expect(openDriver("s3", { ...s3Parameters(server, { bucket: BUCKET }), chunksize: 1000 })).rejects.toThrow(/storage\.s3\.chunksize: expected a number of bytes from 5242880/);
+    await expect(openDriver("s3", { ...s3Parameters(server, { bucket: BUCKET }), buckett: "x" })).rejects.toThrow(/unknown key\(s\) buckett/);
   });
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageDriver } from "../storage-drivers/driver.js";
 import { PathNotFoundError } from "../storage-drivers/errors.js";
-import { createDriver } from "../storage-drivers/index.js";
+import { openDriver } from "../storage-drivers/index.js";
 import { runDriverSuite } from "../storage-drivers/suite.js";
 import { SwiftDriver } from "../storage-drivers/swift/driver.js";
 import { parseSwiftConfig } from "../storage-drivers/swift/config.js";
@@ -50,14 +50,14 @@ async function expectNothingLeft(driver: StorageDriver, prefix: string): Promise
 // 1 MiB segments, so the suite's larger writes become many-segment large objects.
 runDriverSuite("swift", async () => {
   const prefix = `suite-${randomUUID()}`;
-  const driver = createDriver("swift", parameters({ prefix, chunksize: MiB }));
+  const driver = await openDriver("swift", parameters({ prefix, chunksize: MiB }));
   return { driver, cleanup: () => expectNothingLeft(driver, prefix) };
 });
 
 describe("swift driver specifics", () => {
   it("stores objects and segments exactly where registry:2 does, with its manifest header", async () => {
     const prefix = `layout-${randomUUID()}`;
-    const driver = createDriver("swift", parameters({ prefix, chunksize: MiB }));
+    const driver = await openDriver("swift", parameters({ prefix, chunksize: MiB }));
     await driver.putContent("/docker/registry/v2/repositories/a/_layers/sha256/00/link", Buffer.from("sha256:00"));
     const writer = await driver.writer("/docker/registry/v2/blobs/sha256/ab/abcd/data");
     const content = randomBytes(2 * MiB + 512 * 1024);
@@ -90,7 +90,7 @@ describe("swift driver specifics", () => {
 
   it("reads, appends to, moves and deletes a dynamic large object laid out as registry:2 leaves it", async () => {
     const prefix = `r2-${randomUUID()}`;
-    const driver = createDriver("swift", parameters({ prefix, chunksize: MiB }));
+    const driver = await openDriver("swift", parameters({ prefix, chunksize: MiB }));
     // registry:2 moves a plain file being appended to into segment 0, then numbers from 2.
     const segments = `${prefix}/segments/abc/${"d".repeat(37)}`;
     const parts = [randomBytes(1000), randomBytes(MiB), randomBytes(77)];
@@ -120,7 +120,7 @@ describe("swift driver specifics", () => {
 
   it("serves, moves and deletes a static large object, sharing segments on move and releasing them on delete", async () => {
     const prefix = `slo-${randomUUID()}`;
-    const driver = createDriver("swift", parameters({ prefix }));
+    const driver = await openDriver("swift", parameters({ prefix }));
     const parts = [randomBytes(MiB), randomBytes(4096)];
     const manifest = [];
     for (const [index, part] of parts.entries()) {
@@ -142,7 +142,7 @@ describe("swift driver specifics", () => {
 
   it("replacing a large file releases its old segments; plain content appended to becomes segment 0 without being lost on abort", async () => {
     const prefix = `replace-${randomUUID()}`;
-    const driver = createDriver("swift", parameters({ prefix, chunksize: MiB }));
+    const driver = await openDriver("swift", parameters({ prefix, chunksize: MiB }));
     const first = await driver.writer("/f");
     await first.write(randomBytes(MiB + 10));
     await first.commit();
@@ -165,7 +165,7 @@ describe("swift driver specifics", () => {
 
   it("hands out temp URLs that a client without a token can GET and HEAD", async () => {
     const prefix = `tempurl-${randomUUID()}`;
-    const driver = createDriver("swift", parameters({ prefix, chunksize: MiB }));
+    const driver = await openDriver("swift", parameters({ prefix, chunksize: MiB }));
     const content = randomBytes(MiB + 5);
     const writer = await driver.writer("/blob/data");
     await writer.write(content);
@@ -183,7 +183,7 @@ describe("swift driver specifics", () => {
     // The key registry:2 would use: stored on the container, as Swift ≥ 2.3 allows.
     expect((await inspector.request("HEAD", CONTAINER)).headers.get("x-container-meta-temp-url-key")).toMatch(/^[0-9a-f]{64}$/);
 
-    const noRedirects = createDriver("swift", parameters({ prefix, tempurlmethods: "PUT" }));
+    const noRedirects = await openDriver("swift", parameters({ prefix, tempurlmethods: "PUT" }));
     expect(await noRedirects.redirectUrl!("/blob/data", "GET")).toBeNull();
     await expectNothingLeft(driver, prefix);
   });
@@ -192,7 +192,7 @@ describe("swift driver specifics", () => {
     const keystone = await startKeystone(swift);
     try {
       const prefix = `keystone-${randomUUID()}`;
-      const driver = createDriver("swift", {
+      const driver = await openDriver("swift", {
         authurl: `${keystone.url}/v3`,
         username: "tester",
         password: "testing",
@@ -219,10 +219,10 @@ describe("swift driver specifics", () => {
   });
 
   it("reports a refused login as a clear error, and bad configuration before any request", async () => {
-    const driver = createDriver("swift", parameters({ password: "wrong" }));
+    const driver = await openDriver("swift", parameters({ password: "wrong" }));
     await expect(driver.stat("/x")).rejects.toThrow(/refused the credentials of test:tester \(401\)/);
-    expect(() => createDriver("swift", { ...parameters(), chunksize: 1000 })).toThrow(/storage\.swift\.chunksize: expected at least 1048576/);
-    expect(() => createDriver("swift", { ...parameters(), authurll: "x" })).toThrow(/unknown key\(s\) authurll/);
+    await expect(openDriver("swift", { ...parameters(), chunksize: 1000 })).rejects.toThrow(/storage\.swift\.chunksize: expected at least 1048576/);
+    await expect(openDriver("swift", { ...parameters(), authurll: "x" })).rejects.toThrow(/unknown key\(s\) authurll/);
   });
 });
 

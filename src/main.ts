@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
-import { createDriver } from "../storage-drivers/index.js";
+import { openDriver } from "../storage-drivers/index.js";
 import type { StorageDriver } from "../storage-drivers/driver.js";
 import { ActivityRecorder } from "./admin/activity-recorder.js";
 import { createApp } from "./app.js";
@@ -61,7 +61,7 @@ async function open(configPath: string | undefined): Promise<Runtime> {
   const config = loadConfig(configPath === undefined ? {} : { path: configPath });
   const logger = createLogger(config.log);
   const metrics = new Metrics();
-  const driver = createDriver(config.storage.driver, config.storage.parameters, { onOperation: metrics.storageObserver });
+  const driver = await openDriver(config.storage.driver, config.storage.parameters, { onOperation: metrics.storageObserver });
   const metadata = await openMetadataStore(config.database);
   return { config, logger, driver, metadata, metrics };
 }

@@ -4,7 +4,7 @@
  * the same storage and database. Progress goes to stderr, the summary to stdout.
  */
 import { parseArgs } from "node:util";
-import { createDriver } from "../../storage-drivers/index.js";
+import { openDriver } from "../../storage-drivers/index.js";
 import { parseGoDuration } from "../config/duration.js";
 import { loadConfig } from "../config/index.js";
 import { openMetadataStore } from "../metadata/open.js";
@@ -57,7 +57,7 @@ export async function garbageCollectCommand(argv: string[]): Promise<number> {
     graceMs = ms;
   }
   if (config.storage.driver === "inmemory") process.stderr.write("berth garbage-collect: warning: inmemory storage is empty in a new process\n");
-  const driver = createDriver(config.storage.driver, config.storage.parameters);
+  const driver = await openDriver(config.storage.driver, config.storage.parameters);
   const metadata = await openMetadataStore(config.database);
   try {
     const collector = new GarbageCollector(driver, metadata);

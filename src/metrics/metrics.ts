@@ -124,7 +124,7 @@ export class Metrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "berth_" });
   }
 
-  /** For createDriver(name, params, { onOperation }). */
+  /** For openDriver(name, params, { onOperation }). */
   readonly storageObserver: StorageObserver = (event) => {
     const labels = { driver: event.driver, action: event.operation };
     this.storageDuration.observe(labels, event.durationMs / 1000);

@@ -5,7 +5,7 @@
  */
 import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { describe, expect, it } from "vitest";
-import { createDriver } from "../index.js";
+import { openDriver } from "../index.js";
 import { StorageError, StorageUnavailableError } from "../errors.js";
 import { parametersFor, rawContainer, uniqueName, useAzurite } from "./azurite-fixture.js";
 
@@ -15,7 +15,7 @@ describe("azure access", () => {
   it("redirects GET and HEAD to a read-only SAS URL valid for 20 minutes", async () => {
     const server = await azurite();
     const container = uniqueName("redirect");
-    const driver = createDriver("azure", parametersFor(server, { container }));
+    const driver = await openDriver("azure", parametersFor(server, { container }));
     await driver.putContent("/docker/registry/v2/blobs/sha256/ab/abc/data", Buffer.from("layer bytes"));
     const url = await driver.redirectUrl?.("/docker/registry/v2/blobs/sha256/ab/abc/data", "GET");
     expect(url).toMatch(new RegExp(`^${server.serviceUrl}/${container}//docker/registry/v2/blobs/sha256/ab/abc/data\\?`));
@@ -40,7 +40,7 @@ describe("azure access", () => {
   it("works from a connection string with the account key, redirects included", async () => {
     const server = await azurite();
     const container = uniqueName("connstr");
-    const driver = createDriver("azure", { connectionstring: server.connectionString, container });
+    const driver = await openDriver("azure", { connectionstring: server.connectionString, container });
     await driver.putContent("/x", Buffer.from("via connection string"));
     expect((await driver.getContent("/x")).toString()).toBe("via connection string");
     expect(await driver.redirectUrl?.("/x", "GET")).toMatch(/[?&]sig=/);
@@ -60,7 +60,7 @@ describe("azure access", () => {
       },
       new StorageSharedKeyCredential(server.accountName, server.accountKey),
     ).toString();
-    const driver = createDriver("azure", { connectionstring: `BlobEndpoint=${server.serviceUrl};SharedAccessSignature=${sas}`, container });
+    const driver = await openDriver("azure", { connectionstring: `BlobEndpoint=${server.serviceUrl};SharedAccessSignature=${sas}`, container });
     await driver.putContent("/docker/x", Buffer.from("via SAS"));
     expect((await driver.getContent("/docker/x")).toString()).toBe("via SAS");
     expect(await driver.redirectUrl?.("/docker/x", "GET")).toBeNull();
@@ -69,7 +69,7 @@ describe("azure access", () => {
 
   it("reports a wrong key as a storage error at once, not as an outage", async () => {
     const server = await azurite();
-    const driver = createDriver("azure", parametersFor(server, { container: uniqueName("badkey"), accountkey: Buffer.from("wrong key").toString("base64") }));
+    const driver = await openDriver("azure", parametersFor(server, { container: uniqueName("badkey"), accountkey: Buffer.from("wrong key").toString("base64") }));
     const started = Date.now();
     const failed = driver.putContent("/x", Buffer.from("x"));
     await expect(failed).rejects.toBeInstanceOf(StorageError);

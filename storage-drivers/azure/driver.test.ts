@@ -5,7 +5,7 @@
  * paging and block boundaries are crossed everywhere. After each test, nothing may be left
  * behind that the driver does not show, and deleting what it shows must empty the storage.
  */
-import { createDriver } from "../index.js";
+import { openDriver } from "../index.js";
 import { runDriverSuite } from "../suite.js";
 import { BlobNames } from "./names.js";
 import { azureDriver, expectNothingLeftBehind, parametersFor, rawContainer, uniqueName, useAzurite } from "./azurite-fixture.js";
@@ -15,7 +15,7 @@ const azurite = useAzurite();
 runDriverSuite("azure (rootdirectory per test)", async () => {
   const server = await azurite();
   const rootdirectory = `/${uniqueName("suite")}/`;
-  const driver = createDriver("azure", parametersFor(server, { container: "suite", rootdirectory }));
+  const driver = await openDriver("azure", parametersFor(server, { container: "suite", rootdirectory }));
   const names = new BlobNames(rootdirectory);
   return {
     driver,
