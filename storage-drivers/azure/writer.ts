@@ -3,9 +3,10 @@
  * either registry started can be continued by the other and survives a restart: the blob holds
  * exactly the bytes received so far, and a new writer picks up at its size.
  *
- * Bytes are gathered into blocks of BLOCK_SIZE (memory per writer stays bounded) and each Append
- * Block names the offset it expects, so a retried append that had landed is recognised instead of
- * written twice, and a concurrent writer is refused instead of interleaved.
+ * Bytes are gathered into blocks of BLOCK_SIZE (one reused PartBuffer: a writer holds at most one
+ * block) and each Append Block names the offset it expects, so a retried append that had landed
+ * is recognised instead of written twice, and a concurrent writer is refused instead of
+ * interleaved.
  *
  * abort() must drop this writer's bytes, which an append blob cannot do by truncating. Before its
  * first change to the blob a writer therefore takes a restore point: a snapshot when the blob has
@@ -15,6 +16,7 @@
 import { createHash } from "node:crypto";
 import type { AppendBlobClient, BlobGetPropertiesResponse, BlobType } from "@azure/storage-blob";
 import type { FileWriter } from "../driver.js";
+import { PartBuffer } from "../part-buffer.js";
 import { azureCodeOf, statusOf } from "./retry.js";
 
 /** registry:2's chunk for Append Block: every API version accepts 4 MiB. */
@@ -58,8 +60,8 @@ export async function openAppendWriter(target: WriterTarget, append: boolean): P
 }
 
 class AppendBlobWriter implements FileWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The next block's bytes. */
+  private readonly block: PartBuffer;
   /** Bytes the blob holds now (after preparing: the base, then each appended block). */
   private stored: number;
   private prepared = false;
@@ -75,19 +77,17 @@ class AppendBlobWriter implements FileWriter {
   ) {
     this.stored = base;
     this.blockSize = target.blockSize ?? BLOCK_SIZE;
+    this.block = new PartBuffer(this.blockSize);
   }
 
   get size(): number {
-    return this.stored + this.pendingBytes;
+    return this.stored + this.block.length;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     this.assertOpen();
-    if (chunk.byteLength === 0) return;
-    // Copied: the caller may reuse its buffer once write() resolves, and we may hold it longer.
-    this.pending.push(Buffer.from(chunk));
-    this.pendingBytes += chunk.byteLength;
-    while (this.pendingBytes >= this.blockSize) await this.appendPending(this.blockSize);
+    // Copied into the block: the caller may reuse its buffer once write() resolves.
+    await this.block.gather(chunk, () => this.appendGathered());
   }
 
   async commit(): Promise<void> {
@@ -103,7 +103,7 @@ class AppendBlobWriter implements FileWriter {
   async abort(): Promise<void> {
     this.assertOpen();
     this.closed = true;
-    this.dropPending();
+    this.block.release();
     if (!this.prepared) return; // nothing reached the blob
     const { client, path, retry } = this.target;
     switch (this.prior.kind) {
@@ -134,7 +134,7 @@ class AppendBlobWriter implements FileWriter {
 
   async cancel(): Promise<void> {
     this.closed = true;
-    this.dropPending();
+    this.block.release();
     await this.deleteBlob();
   }
 
@@ -143,9 +143,10 @@ class AppendBlobWriter implements FileWriter {
     this.closed = true;
     try {
       // A fresh writer replaces the path even when nothing was written, as truncating a file would.
-      if (this.mode === "replace" || this.pendingBytes > 0) await this.prepare();
-      while (this.pendingBytes > 0) await this.appendPending(Math.min(this.pendingBytes, this.blockSize));
+      if (this.mode === "replace" || this.block.length > 0) await this.prepare();
+      if (this.block.length > 0) await this.appendGathered();
     } finally {
+      this.block.release();
       // Failed or not, this writer is done: nothing will abort to the restore point any more.
       await this.dropSnapshot();
     }
@@ -191,34 +192,25 @@ class AppendBlobWriter implements FileWriter {
     const snapshot = this.snapshot;
     if (snapshot === undefined) throw new Error(`azure: no snapshot to carry ${path} over from`);
     const source = client.withSnapshot(snapshot);
-    let block: Buffer[] = [];
-    let blockBytes = 0;
+    // Its own buffer: the writer's block may already hold bytes written after the base.
+    const block = new PartBuffer(this.blockSize);
     const response = await retry(`read ${path}`, (_, abortSignal) => source.download(0, this.base, { abortSignal, maxRetryRequests: 5 }));
     const body = response.readableStreamBody;
     if (!body) throw new Error(`azure: no body reading ${path}`);
-    for await (const piece of body) {
-      block.push(piece as Buffer);
-      blockBytes += (piece as Buffer).length;
-      if (blockBytes >= this.blockSize) {
-        const whole = Buffer.concat(block, blockBytes);
-        await this.appendBlock(whole.subarray(0, this.blockSize));
-        block = [whole.subarray(this.blockSize)];
-        blockBytes -= this.blockSize;
-      }
-    }
-    if (blockBytes > 0) await this.appendBlock(Buffer.concat(block, blockBytes));
+    const flush = async () => {
+      await this.appendBlock(block.bytes());
+      block.clear();
+    };
+    for await (const piece of body) await block.gather(piece as Buffer, flush);
+    if (block.length > 0) await this.appendBlock(block.bytes());
     if (this.stored !== this.base) throw new Error(`azure: carried ${this.stored} of ${this.base} bytes of ${path}`);
   }
 
-  /** Appends the first `bytes` pending bytes as one block. */
-  private async appendPending(bytes: number): Promise<void> {
+  /** Appends the gathered bytes as one block; on failure they stay, so a later close() appends them. */
+  private async appendGathered(): Promise<void> {
     await this.prepare();
-    const whole = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const block = whole.subarray(0, bytes);
-    const rest = whole.subarray(bytes);
-    await this.appendBlock(block);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+    await this.appendBlock(this.block.bytes());
+    this.block.clear();
   }
 
   private async appendBlock(block: Buffer): Promise<void> {
@@ -253,11 +245,6 @@ class AppendBlobWriter implements FileWriter {
     this.snapshot = undefined;
     const { client, path, retry } = this.target;
     await retry(`drop restore point of ${path}`, (_, abortSignal) => client.withSnapshot(snapshot).deleteIfExists({ abortSignal })).catch(() => undefined);
-  }
-
-  private dropPending(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 
   private assertOpen(): void {

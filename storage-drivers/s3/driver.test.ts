@@ -88,7 +88,8 @@ describe("s3 driver under AWS's rules", () => {
     for (const chunk of chunks) await writer.write(chunk);
     await writer.commit();
     const sizes = fake.calls.filter((call) => call.command === "UploadPart").map((call) => (call.input.Body as Buffer).length);
-    expect(sizes).toEqual([MIN_PART_SIZE + 6, MIN_PART_SIZE, 120 * 100 * 1024 - 2 * MIN_PART_SIZE]);
+    // The 6 carried bytes lead the first part, which is still one chunksize: the writer holds one part at most.
+    expect(sizes).toEqual([MIN_PART_SIZE, MIN_PART_SIZE, 6 + 120 * 100 * 1024 - 2 * MIN_PART_SIZE]);
     expect(fake.objects.get("root/data")?.data?.equals(Buffer.concat([Buffer.from("start:"), ...chunks]))).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 /**
- * FileWriter over S3: bytes are gathered into parts of `chunksize` and streamed through a
- * multipart upload, so a writer holds at most one part (plus what arrives while it is sent).
+ * FileWriter over S3: bytes are gathered into parts of `chunksize` (one reused PartBuffer) and
+ * streamed through a multipart upload, so a writer holds at most one part; write() waits while a
+ * full part is sent, which holds the client back.
  * Nothing at the key changes before commit() or close(), which complete the upload (or, for
  * content that fits one part, put it whole): the object is replaced atomically, abort() only
  * has to drop the upload, and every PATCH of a chunked upload leaves a whole object that a
@@ -16,6 +17,7 @@
  */
 import type { FileWriter } from "../driver.js";
 import { StorageError } from "../errors.js";
+import { PartBuffer } from "../part-buffer.js";
 import type { Bucket, UploadedPart } from "./bucket.js";
 import { carryRanges, carryStrategy, checkPartNumber, MIN_PART_SIZE } from "./parts.js";
 
@@ -31,12 +33,11 @@ interface OpenUpload {
 }
 
 export class S3Writer implements FileWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** The carried bytes were read into `pending` (strategy "read"). */
+  /** The next part's bytes (with strategy "read", the carried bytes lead the first one). */
+  private readonly part: PartBuffer;
+  /** The carried bytes were read into `part` (strategy "read"). */
   private carriedLoaded = false;
   private upload: OpenUpload | null = null;
-  private written = 0;
   private finished = false;
 
   private constructor(
@@ -46,7 +47,9 @@ export class S3Writer implements FileWriter {
     private readonly carried: Carried,
     /** An appending writer on an existing object that writes nothing leaves it untouched. */
     private readonly keepsExisting: boolean,
-  ) {}
+  ) {
+    this.part = new PartBuffer(chunkSize);
+  }
 
   static async open(bucket: Bucket, key: string, chunkSize: number, append: boolean): Promise<S3Writer> {
     const fresh = { size: 0, strategy: "none" } as const;
@@ -72,14 +75,18 @@ export class S3Writer implements FileWriter {
     return this.carried.size + this.written;
   }
 
+  /** Bytes written through this writer (the part also took the carried bytes read back). */
+  private get written(): number {
+    return this.part.total - (this.carriedLoaded ? this.carried.size : 0);
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     this.assertOpen();
     if (chunk.byteLength === 0) return;
-    // Copied: the caller may reuse its buffer once write() resolves, and a part may hold it longer.
-    this.pending.push(Buffer.from(chunk));
-    this.pendingBytes += chunk.byteLength;
-    this.written += chunk.byteLength;
-    while (this.pendingBytes >= this.chunkSize) await this.sendPart(this.chunkSize);
+    // Small carried content goes in front of the first byte written (never a part of its own).
+    await this.loadCarried();
+    // Copied into the part: the caller may reuse its buffer once write() resolves.
+    await this.part.gather(chunk, () => this.sendPart());
   }
 
   async commit(): Promise<void> {
@@ -96,47 +103,45 @@ export class S3Writer implements FileWriter {
   async abort(): Promise<void> {
     this.assertOpen();
     this.finished = true;
-    this.dropPending();
+    this.part.release();
     if (this.upload) await this.bucket.abortUpload(this.key, this.upload.uploadId);
   }
 
   async cancel(): Promise<void> {
     this.finished = true;
-    this.dropPending();
+    this.part.release();
     if (this.upload) await this.bucket.abortUpload(this.key, this.upload.uploadId);
     await this.bucket.deleteOne(this.key);
   }
 
   private async finish(): Promise<void> {
     this.finished = true;
-    if (this.upload === null) {
-      if (this.written === 0 && this.keepsExisting) return;
-      if (this.carried.strategy !== "copy") {
-        // Everything fits one request: carried bytes (below 5 MiB) and at most one part's worth.
-        await this.loadCarried();
-        await this.bucket.put(this.key, this.takePending(this.pendingBytes));
-        return;
+    try {
+      if (this.upload === null) {
+        if (this.written === 0 && this.keepsExisting) return;
+        if (this.carried.strategy !== "copy") {
+          // Everything fits one request: carried bytes (below 5 MiB, read at the first write) and less than one part.
+          await this.bucket.put(this.key, this.part.bytes());
+          return;
+        }
       }
+      // (Without an upload yet, the carried content is copied and what was written follows it.)
+      if (this.part.length > 0) await this.sendPart();
+      const upload = this.upload!;
+      await this.bucket.completeUpload(this.key, upload.uploadId, upload.parts, this.size);
+    } finally {
+      this.part.release();
     }
-    // (Without an upload yet, the carried content is copied and what was written follows it.)
-    if (this.pendingBytes > 0) await this.sendPart(this.pendingBytes);
-    const upload = this.upload!;
-    await this.bucket.completeUpload(this.key, upload.uploadId, upload.parts, this.size);
   }
 
-  /** Uploads the first `length` pending bytes as the next part, starting the upload when needed. */
-  private async sendPart(length: number): Promise<void> {
+  /** Uploads the part buffer as the next part, starting the upload when needed. */
+  private async sendPart(): Promise<void> {
     const upload = await this.startUpload();
-    if (!this.carriedLoaded && this.carried.strategy === "read") {
-      await this.loadCarried();
-      length += this.carried.size;
-    }
     const partNumber = upload.parts.length + 1;
     checkPartNumber(partNumber, this.chunkSize);
-    const body = this.peekPending(length);
-    upload.parts.push(await this.bucket.uploadPart(this.key, upload.uploadId, partNumber, body));
-    // Dropped only once the part is stored: a writer closed after a failed part still has its bytes.
-    this.takePending(length);
+    upload.parts.push(await this.bucket.uploadPart(this.key, upload.uploadId, partNumber, this.part.bytes()));
+    // Emptied only once the part is stored: a writer closed after a failed part still has its bytes.
+    this.part.clear();
   }
 
   private async startUpload(): Promise<OpenUpload> {
@@ -152,37 +157,15 @@ export class S3Writer implements FileWriter {
     return upload;
   }
 
-  /** Reads the (small) carried content into the front of the pending bytes, once. */
+  /** Reads the (small) carried content into the front of the (still empty) part, once. */
   private async loadCarried(): Promise<void> {
     if (this.carriedLoaded || this.carried.strategy !== "read") return;
     const content = await this.bucket.getAll(this.key);
     if (content === null || content.length !== this.carried.size) {
       throw new StorageError(`s3: ${this.key} changed while being appended to (expected ${this.carried.size} bytes, found ${content?.length ?? "none"})`, "s3");
     }
-    this.pending.unshift(content);
-    this.pendingBytes += content.length;
+    this.part.fill(content);
     this.carriedLoaded = true;
-  }
-
-  /** The first `length` pending bytes as one buffer, left in place (joined once, then reused). */
-  private peekPending(length: number): Buffer {
-    if (this.pending.length !== 1) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
-    return this.pending[0]!.subarray(0, length);
-  }
-
-  /** Removes and returns the first `length` pending bytes. */
-  private takePending(length: number): Buffer {
-    const taken = this.peekPending(length);
-    // The rest is copied out so the sent part's memory can go.
-    const rest = Buffer.from(this.pending[0]!.subarray(length));
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return taken;
-  }
-
-  private dropPending(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 
   private assertOpen(): void {

@@ -1,7 +1,7 @@
 /**
- * Streaming writes as registry:2 does them: bytes are gathered into segments of `chunksize`,
- * each uploaded as its own object below a segments prefix, and commit() (or close()) puts the
- * manifest that makes them one file. Appending continues an existing manifest's segments, so an
+ * Streaming writes as registry:2 does them: bytes are gathered into segments of `chunksize` (one
+ * reused PartBuffer, so a writer holds at most one segment), each uploaded as its own object
+ * below a segments prefix, and commit() (or close()) puts the manifest that makes them one file. Appending continues an existing manifest's segments, so an
  * upload started by registry:2 can be finished by Berth and the other way round.
  *
  * Unlike registry:2, a plain object being appended to is copied (not moved) into segment 0, so
@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FileWriter } from "../driver.js";
 import { StorageError } from "../errors.js";
+import { PartBuffer } from "../part-buffer.js";
 import { newSegmentsPrefix, segmentName, segmentNumber } from "./layout.js";
 import { sameSegments, type LargeObject, type SwiftStore } from "./store.js";
 
@@ -20,25 +21,25 @@ const SEGMENTS_VISIBLE_TIMEOUT_MS = 15_000;
 interface WriterState {
   segmentsPrefix: string;
   nextSegment: number;
+  /** Bytes stored before this writer's own: segments continued, or the plain object copied to segment 0. */
   size: number;
   /** The manifest at the path already names these segments (appending to a dynamic large object). */
   manifestInPlace: boolean;
 }
 
 export class SwiftWriter implements FileWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The next segment's bytes. */
+  private readonly segment: PartBuffer;
   private readonly created: string[] = [];
-  private written: number;
   private finished = false;
 
   private constructor(
     private readonly store: SwiftStore,
     private readonly name: string,
-    private readonly chunkSize: number,
+    chunkSize: number,
     private state: WriterState,
   ) {
-    this.written = state.size;
+    this.segment = new PartBuffer(chunkSize);
   }
 
   static async open(store: SwiftStore, prefix: string, path: string, name: string, chunkSize: number, append: boolean): Promise<SwiftWriter> {
@@ -54,22 +55,19 @@ export class SwiftWriter implements FileWriter {
       const first = segmentName(fresh.segmentsPrefix, 0);
       if (!(await store.copy(name, first))) return new SwiftWriter(store, name, chunkSize, fresh);
       writer.created.push(first);
-      writer.state.size = writer.written = head.size;
+      writer.state.size = head.size;
     }
     return writer;
   }
 
   get size(): number {
-    return this.written;
+    return this.state.size + this.segment.total;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.finished) throw new StorageError(`swift: writer for ${this.name} is already closed`, "swift");
-    if (chunk.byteLength === 0) return;
-    this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.pendingBytes += chunk.byteLength;
-    this.written += chunk.byteLength;
-    while (this.pendingBytes >= this.chunkSize) await this.uploadSegment(this.chunkSize);
+    // Copied into the segment: the caller may reuse its buffer once write() resolves.
+    await this.segment.gather(chunk, () => this.uploadSegment());
   }
 
   async commit(): Promise<void> {
@@ -87,13 +85,13 @@ export class SwiftWriter implements FileWriter {
   async abort(): Promise<void> {
     if (this.finished) throw new StorageError(`swift: writer for ${this.name} is already closed`, "swift");
     this.finished = true;
-    this.dropPending();
+    this.segment.release();
     await this.store.deleteMany(this.created);
   }
 
   async cancel(): Promise<void> {
     this.finished = true;
-    this.dropPending();
+    this.segment.release();
     await this.store.deleteMany(this.created);
     const head = await this.store.head(this.name);
     if (head === null) return;
@@ -104,7 +102,11 @@ export class SwiftWriter implements FileWriter {
 
   private async finish(): Promise<void> {
     this.finished = true;
-    if (this.pendingBytes > 0) await this.uploadSegment(this.pendingBytes);
+    try {
+      if (this.segment.length > 0) await this.uploadSegment();
+    } finally {
+      this.segment.release();
+    }
     if (this.state.manifestInPlace) {
       await this.waitUntilComplete();
       return;
@@ -125,32 +127,11 @@ export class SwiftWriter implements FileWriter {
     if (replaced) await this.store.deleteMany(await this.store.ownSegments(this.name, replaced));
   }
 
-  private async uploadSegment(bytes: number): Promise<void> {
-    const parts: Buffer[] = [];
-    let taken = 0;
-    while (taken < bytes) {
-      const head = this.pending[0]!;
-      const want = bytes - taken;
-      if (head.length <= want) {
-        parts.push(head);
-        this.pending.shift();
-        taken += head.length;
-      } else {
-        parts.push(head.subarray(0, want));
-        this.pending[0] = head.subarray(want);
-        taken += want;
-      }
-    }
-    this.pendingBytes -= bytes;
+  /** Stores the segment buffer as the next segment; on failure it keeps its bytes, so a later close() stores them. */
+  private async uploadSegment(): Promise<void> {
     const name = segmentName(this.state.segmentsPrefix, this.state.nextSegment);
-    try {
-      await this.store.put(name, parts);
-    } catch (error) {
-      // Keep the bytes, so a later close() stores them or the size stays what is really stored.
-      this.pending.unshift(...parts);
-      this.pendingBytes += bytes;
-      throw error;
-    }
+    await this.store.put(name, this.segment.bytes());
+    this.segment.clear();
     this.state.nextSegment++;
     this.created.push(name);
   }
@@ -165,18 +146,13 @@ export class SwiftWriter implements FileWriter {
     let delay = 100;
     for (;;) {
       const head = await this.store.head(this.name);
-      if (head?.size === this.written) return;
+      if (head?.size === this.size) return;
       if (Date.now() + delay > deadline) {
-        throw new StorageError(`swift: ${this.name} shows ${head?.size ?? "no"} bytes of ${this.written} written after ${SEGMENTS_VISIBLE_TIMEOUT_MS} ms`, "swift");
+        throw new StorageError(`swift: ${this.name} shows ${head?.size ?? "no"} bytes of ${this.size} written after ${SEGMENTS_VISIBLE_TIMEOUT_MS} ms`, "swift");
       }
       await sleep(delay);
       delay *= 2;
     }
-  }
-
-  private dropPending(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 }
 
