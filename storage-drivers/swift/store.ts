@@ -62,8 +62,12 @@ export class SwiftStore {
     throw new SwiftHttpError(status, `GET ${this.container}/${name}`);
   }
 
+  /**
+   * 202: a concurrent PUT to the same name with a newer timestamp won, and Swift kept that one;
+   * to this writer it is as if its object was stored and at once replaced, as on any store.
+   */
   async put(name: string, body: Buffer | readonly Buffer[], headers: Record<string, string> = {}): Promise<void> {
-    await this.client.call({ method: "PUT", container: this.container, object: name, body, headers: { "content-type": CONTENT_TYPE, ...headers } }, [201]);
+    await this.client.call({ method: "PUT", container: this.container, object: name, body, headers: { "content-type": CONTENT_TYPE, ...headers } }, [201, 202]);
   }
 
   /** An empty object whose content is its segments, in name order (registry:2's manifest). */
