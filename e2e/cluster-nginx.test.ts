@@ -5,7 +5,8 @@
  * replicas directly completes with the right digest (the running hash is only local, so the
  * replica that completes it re-hashes what storage holds); a replica killed with -9 during a
  * batch of docker pushes loses nothing: each push completes (the client retries) or fails
- * cleanly, and every completed image pulls bit-identical.
+ * cleanly, and every completed image pulls bit-identical; a rolling restart (SIGTERM, drain,
+ * start again, one replica after the other) during docker pushes fails none of them.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,8 @@ let images: ImageSet;
 /** Images pushed all at once while a replica is killed. */
 const BATCH_SIZE = 5;
 const PUSH_ATTEMPTS = 3;
+/** docker pushes during the rolling restart. */
+const ROLLING_PUSHES = 6;
 
 function ready(): { cluster: RunningCluster; dockerd: Dockerd } {
   if (!cluster || !dockerd) throw new Error("setup failed: the cluster or dockerd did not start (see the beforeAll error)");
@@ -196,5 +199,34 @@ describe("three replicas behind nginx", () => {
         `${cutOff} requests nginx answered 5xx or passed on because of the killed replica`,
     );
     expect(completed).toBeGreaterThan(0);
+  });
+
+  it("rolling restart during docker pushes: each replica drained (SIGTERM) and started again, no push fails", async () => {
+    const { cluster, dockerd } = ready();
+    const images: BuiltImage[] = [];
+    for (let i = 0; i < ROLLING_PUSHES; i++) images.push(await buildImage(dockerd, { tag: `cluster/rolling${i}:src`, layerSizes: [256 * 1024, 2 * MiB] }));
+    const refs = images.map((_, i) => `${cluster.nginx.host}/cluster/rolling${i}:v1`);
+    for (const [i, image] of images.entries()) await dockerd.docker(["tag", image.id, refs[i]!]);
+    const logBefore = cluster.nginx.accessLog().length;
+    let finished = 0;
+    // Two rounds of pushes, so some are always running while the replicas restart in turn.
+    const pushes = refs.map(async (ref, i) => {
+      if (i >= refs.length / 2) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return pushImage(dockerd, ref).finally(() => finished++);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const inFlight = refs.length - finished;
+    for (let index = 0; index < cluster.replicas.length; index++) await cluster.restart(index);
+    const outcomes = await Promise.allSettled(pushes);
+    expect(inFlight, "every push had finished before the restarts: nothing was tested").toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => String((outcome as PromiseRejectedResult).reason))).toEqual([]);
+    // Drained, not cut off: nginx never had to answer a 5xx for a replica going away.
+    const failed = cluster.nginx.accessLog().slice(logBefore).filter((entry) => entry.status >= 500);
+    expect(failed).toEqual([]);
+    await removeAllImages(dockerd);
+    for (const [i, ref] of refs.entries()) {
+      await dockerd.docker(["pull", ref]);
+      expect(await imageId(dockerd, ref)).toBe(images[i]!.id);
+    }
   });
 });
