@@ -7,7 +7,8 @@
  *
  * Scenarios: filesystem push (monolithic, chunked), pull, manifest GET, catalog, RSS; then
  * swift and s3 (one OpenStack Swift with s3api, started on loopback), azure (azurite; Berth
- * alone: Debian's docker-registry has no azure driver); then gc (garbage collection).
+ * alone: Debian's docker-registry has no azure driver); cluster (Berth replicas on PostgreSQL
+ * behind nginx, Berth alone); then gc (garbage collection).
  *
  *   npm run bench                        full sizes (512 MiB blobs, 5,000 repos, 10 s load, 4×1 GiB,
  *                                        10,000 manifests for gc): about an hour on a busy 2-core machine

@@ -5,6 +5,7 @@
 import { azure, s3, swift } from "./backends.js";
 import { pull, pushChunked, pushMonolithic } from "./blobs.js";
 import { catalog } from "./catalog.js";
+import { cluster } from "./cluster.js";
 import type { Scenario } from "./common.js";
 import { gc } from "./gc.js";
 import { manifestGet } from "./manifest.js";
@@ -13,4 +14,4 @@ import { memory } from "./memory.js";
 export type { Scenario, ScenarioContext, ScenarioResult } from "./common.js";
 
 /** Garbage collection last: removing its ~100,000 files goes on in the background after the run. */
-export const SCENARIOS: readonly Scenario[] = [pushMonolithic, pushChunked, pull, manifestGet, catalog, memory, swift, s3, azure, gc];
+export const SCENARIOS: readonly Scenario[] = [pushMonolithic, pushChunked, pull, manifestGet, catalog, memory, swift, s3, azure, cluster, gc];

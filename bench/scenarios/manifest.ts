@@ -21,7 +21,7 @@ export interface LoadFigures {
 }
 
 /** Only 2xx answers count towards requests/s: a registry that fails fast must not look fast. */
-async function load(url: string, connections: number, seconds: number): Promise<LoadFigures> {
+export async function load(url: string, connections: number, seconds: number): Promise<LoadFigures> {
   const result = await autocannon({ url, connections, duration: seconds, headers: { accept: MANIFEST_ACCEPT } });
   return {
     requestsPerSecond: result["2xx"] / result.duration,

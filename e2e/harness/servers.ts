@@ -6,11 +6,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, existsSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { createServer } from "node:net";
 import { tlsRequest, type TlsClientOptions } from "./tls.js";
 
-export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
+/** The checkout: two levels up from here, or three when compiled into dist/e2e/harness (the bench runs it from there). */
+const HARNESS_ROOT = resolve(import.meta.dirname, "..", "..");
+export const PROJECT_ROOT = basename(HARNESS_ROOT) === "dist" && existsSync(join(HARNESS_ROOT, "..", "package.json")) ? resolve(HARNESS_ROOT, "..") : HARNESS_ROOT;
 
 export interface RunningRegistry {
   kind: "berth" | "reference";
