@@ -162,7 +162,8 @@ describe("the web portal in chromium", () => {
     await page.getByRole("button", { name: "Delete v1" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Really delete v1" }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Really delete v1");
+    // The focus moves once the confirmation has rendered, a moment after it appears on a loaded machine.
+    await page.waitForFunction(() => document.activeElement?.textContent === "Really delete v1", undefined, { timeout: 10_000 });
     await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "Deleted tag v1" }).waitFor();
     await page.locator('tr[data-tag="v1"]').waitFor({ state: "detached" });
