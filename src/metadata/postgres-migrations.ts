@@ -185,6 +185,9 @@ export const POSTGRES_MIGRATIONS: string[] = [
   `CREATE TABLE login_failures (key TEXT ${C} NOT NULL, at BIGINT NOT NULL);
    CREATE INDEX login_failures_by_key ON login_failures (key, at);
    CREATE INDEX login_failures_by_time ON login_failures (at);`,
+  // Upload session leases, so two replicas never append to one session at once (PostgreSQL only).
+  `CREATE TABLE upload_leases (uuid TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at BIGINT NOT NULL);
+   CREATE INDEX upload_leases_by_expiry ON upload_leases (expires_at);`,
 ];
 
 export async function migratePostgres(db: PgDatabase): Promise<void> {

@@ -5,6 +5,8 @@ import { createDriver } from "../../storage-drivers/index.js";
 import { loadConfig } from "../config/index.js";
 import { GarbageCollector } from "../gc/collector.js";
 import { GcScheduler } from "../gc/scheduler.js";
+import { RegistryError } from "../registry/errors.js";
+import { Registry } from "../registry/registry.js";
 import { NotificationDispatcher } from "../notifications/dispatcher.js";
 import { TestReceiver } from "../notifications/test-receiver.js";
 import { testEvent } from "../notifications/test-events.js";
@@ -154,6 +156,38 @@ describe("PostgreSQL shared by replicas", () => {
     expect(runs.length).toBeLessThanOrEqual(6);
     expect(skipped.length).toBeGreaterThanOrEqual(runs.length);
     expect(ticks).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    await closeAll(stores);
+  });
+
+  it("two replicas appending the same offset to one upload session: one chunk is stored, the other gets 416", async () => {
+    const stores = await replicas(2);
+    const driver = createDriver("inmemory", {});
+    const [first, second] = stores.map((store) => new Registry(driver, store).repository("race/upload"));
+    // A body that yields between pieces, so two appends without a shared lease would interleave.
+    async function* body(fill: number): AsyncIterable<Uint8Array> {
+      for (let piece = 0; piece < 10; piece++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield new Uint8Array(10_000).fill(fill);
+      }
+    }
+    const chunk = (fill: number) => ({ body: body(fill), range: { start: 0, end: 99_999 }, length: 100_000 });
+    for (let round = 0; round < 10; round++) {
+      const { uuid } = await first!.uploads.create();
+      const outcomes = await Promise.allSettled([first!.uploads.append(uuid, chunk(1)), second!.uploads.append(uuid, chunk(2))]);
+      const rejected = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0]).toBeInstanceOf(RegistryError);
+      expect((rejected[0] as RegistryError).status).toBe(416);
+      expect((await second!.uploads.status(uuid)).size).toBe(100_000);
+    }
+    // A lease left by a replica killed mid-request is taken over once it expired.
+    const leases = stores[0]!.uploadLeases;
+    const now = stores[0]!.now();
+    expect(await leases.acquire("dead", "killed", now - 1, now - 30_000)).toBe(true);
+    expect(await leases.acquire("dead", "next", now + 30_000, now)).toBe(true);
+    expect(await leases.acquire("dead", "third", now + 30_000, now)).toBe(false);
+    await leases.release("dead", "next", now);
+    expect(await leases.acquire("dead", "third", now + 30_000, now)).toBe(true);
     await closeAll(stores);
   });
 

@@ -12,6 +12,7 @@ import { PostgresAccessRecords } from "./postgres-access-records.js";
 import { DatabaseClock } from "./postgres-clock.js";
 import { PostgresActivityLog } from "./postgres-activity-records.js";
 import { PostgresLoginFailures } from "./postgres-login-failures.js";
+import { PostgresUploadLeases } from "./postgres-upload-leases.js";
 import { PostgresDeletedRecords, PostgresGcCoordination, PostgresGcRuns, PostgresSettings } from "./postgres-gc-records.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PgDatabase, poolConfig, type Queryable } from "./postgres-pool.js";
@@ -65,6 +66,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly sessions: SessionRecords;
   readonly activity: BatchedActivityLog;
   readonly loginFailures: PostgresLoginFailures;
+  readonly uploadLeases: PostgresUploadLeases;
 
   private readonly clock: DatabaseClock;
 
@@ -80,6 +82,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.sessions = new PostgresSessionRecords(db);
     this.activity = new BatchedActivityLog(new PostgresActivityLog(db));
     this.loginFailures = new PostgresLoginFailures(db);
+    this.uploadLeases = new PostgresUploadLeases(db);
   }
 
   /** Connects, brings the schema up to date, and answers the store. */

@@ -6,6 +6,7 @@ import type { AccessRecords } from "./access-records.js";
 import type { SessionRecords } from "./session-records.js";
 import type { ActivityLog } from "./activity-records.js";
 import type { LoginFailureRecords } from "./login-failure-records.js";
+import type { UploadLeaseRecords } from "./upload-lease-records.js";
 import type { DeletedRecords, GcCoordination, GcRuns, Settings } from "./gc-records.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import type { Outbox } from "../notifications/outbox.js";
@@ -75,6 +76,11 @@ export interface MetadataStore {
    * together; absent with SQLite, whose one process counts them in memory.
    */
   readonly loginFailures?: LoginFailureRecords;
+  /**
+   * Upload session leases, when several processes may serve one session (PostgreSQL); absent
+   * with SQLite, whose one process serialises a session's requests in memory.
+   */
+  readonly uploadLeases?: UploadLeaseRecords;
   /**
    * Epoch milliseconds by the database's clock: what holds, claims, collection marks and leases
    * are stamped with, so processes on several hosts compare times from one clock (gc/holds.ts).

@@ -8,11 +8,11 @@ import { whileHeld } from "../gc/holds.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { BlobStore, blobSize, type BlobInfo } from "./blobs.js";
 import { RegistryError } from "./errors.js";
-import type { KeyedLock } from "./keyed-lock.js";
 import * as paths from "./paths.js";
 import type { Digest } from "./reference.js";
 import { orUnknown, toRegistryError } from "./storage-errors.js";
 import type { UploadHashes } from "./upload-hashes.js";
+import type { UploadSessionLock } from "./upload-session-lock.js";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -43,7 +43,7 @@ export class UploadStore {
     private readonly name: string,
     private readonly blobs: BlobStore,
     private readonly hashes: UploadHashes,
-    private readonly locks: KeyedLock,
+    private readonly locks: UploadSessionLock,
     private readonly metadata: MetadataStore,
   ) {}
 
