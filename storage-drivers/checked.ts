@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "./driver.js";
 import { InvalidPathError, StorageError } from "./errors.js";
 import { Semaphore } from "./semaphore.js";
-import { noteBytesWritten } from "./young-garbage.js";
+import { noteBlobBytes } from "./young-garbage.js";
 
 /** registry:2's path grammar: "/" then segments of [A-Za-z0-9._-], no empty, "." or ".." segment. */
 const PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
@@ -116,7 +116,7 @@ class CheckedWriter implements FileWriter {
   }
 
   write(chunk: Uint8Array): Promise<void> {
-    noteBytesWritten(chunk.byteLength);
+    noteBlobBytes(chunk.byteLength);
     return this.inner.write(chunk).catch((error: unknown) => Promise.reject(normalise(error, this.driver)));
   }
 

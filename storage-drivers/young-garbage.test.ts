@@ -1,7 +1,7 @@
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { COLLECT_EVERY, noteBytesWritten } from "./young-garbage.js";
+import { COLLECT_EVERY, noteBlobBytes } from "./young-garbage.js";
 
 /** Young-generation collections V8 reports while `during` runs (entries arrive a moment later). */
 async function minorCollections(during: () => void): Promise<number> {
@@ -16,11 +16,11 @@ async function minorCollections(during: () => void): Promise<number> {
   return kinds.filter((kind) => kind === constants.NODE_PERFORMANCE_GC_MINOR).length;
 }
 
-describe("noteBytesWritten", () => {
+describe("noteBlobBytes", () => {
   it("collects the young generation each time COLLECT_EVERY more bytes have been written", async () => {
-    noteBytesWritten(COLLECT_EVERY); // sets the collector up, whatever was counted before
-    expect(await minorCollections(() => noteBytesWritten(COLLECT_EVERY))).toBeGreaterThanOrEqual(1);
-    expect(await minorCollections(() => Array.from({ length: 10 }, () => noteBytesWritten(COLLECT_EVERY)))).toBeGreaterThanOrEqual(10);
+    noteBlobBytes(COLLECT_EVERY); // sets the collector up, whatever was counted before
+    expect(await minorCollections(() => noteBlobBytes(COLLECT_EVERY))).toBeGreaterThanOrEqual(1);
+    expect(await minorCollections(() => Array.from({ length: 10 }, () => noteBlobBytes(COLLECT_EVERY)))).toBeGreaterThanOrEqual(10);
   });
 
   it("leaves gc() out of other contexts", () => {

@@ -1,10 +1,12 @@
 /**
- * Request bodies reach a writer as one freshly malloc'd Buffer per chunk. The writer is done with
- * each at once (copied into a part, hashed), but V8 frees them only at a young-generation
- * collection, which comes after 32 MB of them (or after 16 MB of JS objects, far later at a few
- * hundred bytes per chunk): with four uploads at once that garbage was 30-40 MB of peak RSS.
- * Asking for a minor collection every COLLECT_EVERY bytes written keeps it to about that much,
- * for a fraction of a millisecond each (few objects survive).
+ * Blob bytes move through Berth as one freshly malloc'd Buffer per chunk: request bodies reaching
+ * a writer, and file or object-store reads on their way to a client. Each is done with at once,
+ * but V8 frees them only at a young-generation collection, which comes after 32 MB of them (or
+ * after 16 MB of JS objects, far later at a few hundred bytes per chunk). Uploads: with four at
+ * once that garbage was 30-40 MB of peak RSS. Pulls: the growing external memory made V8 start
+ * full mark-compact collections of the whole heap instead, about half the CPU of a 512 MiB pull.
+ * Asking for a minor collection every COLLECT_EVERY bytes keeps it to about that much, for a
+ * fraction of a millisecond each (few objects survive).
  *
  * V8 gives gc() only under --expose-gc: the flag is turned on just long enough to make one new
  * context and take its gc function. Where that fails, writes go on with V8's own schedule.
@@ -19,8 +21,8 @@ type MinorCollection = () => void;
 let collect: MinorCollection | null | undefined;
 let sinceLast = 0;
 
-/** Counts `bytes` written; every COLLECT_EVERY of them, collects the young generation. */
-export function noteBytesWritten(bytes: number): void {
+/** Counts `bytes` of blob data written or read; every COLLECT_EVERY of them, collects the young generation. */
+export function noteBlobBytes(bytes: number): void {
   sinceLast += bytes;
   if (sinceLast < COLLECT_EVERY) return;
   sinceLast = 0;

@@ -1,5 +1,6 @@
 /** GET, HEAD and DELETE /v2/<name>/blobs/<digest>. */
 import { pipeline } from "node:stream/promises";
+import { noteBlobBytes } from "../../storage-drivers/young-garbage.js";
 import { RegistryError } from "../registry/errors.js";
 import { checkDigest } from "../registry/reference.js";
 import { parseByteRange } from "./byte-range.js";
@@ -52,26 +53,25 @@ export const getBlob: Handler = async (context) => {
     return;
   }
   const stream = await repository.blobs.open(digest, start);
-  if (range) {
-    // Read only what the range covers.
-    let remaining = length;
-    const limited = (async function* () {
-      for await (const chunk of stream) {
-        const bytes = chunk as Buffer;
-        if (bytes.length >= remaining) {
-          yield bytes.subarray(0, remaining);
-          stream.destroy();
-          return;
-        }
-        remaining -= bytes.length;
-        yield bytes;
-      }
-    })();
-    await pipeline(limited, res);
-    return;
-  }
-  await pipeline(stream, res);
+  await pipeline(stream, (source: AsyncIterable<Buffer>) => firstBytes(source, length), res);
 };
+
+/**
+ * The first `length` bytes of a blob stream (a range reads only what it covers: leaving the loop
+ * destroys the source), each chunk counted towards the young-generation collection (young-garbage.ts).
+ */
+async function* firstBytes(source: AsyncIterable<Buffer>, length: number): AsyncIterable<Buffer> {
+  let remaining = length;
+  for await (const bytes of source) {
+    noteBlobBytes(bytes.length);
+    if (bytes.length >= remaining) {
+      yield bytes.subarray(0, remaining);
+      return;
+    }
+    remaining -= bytes.length;
+    yield bytes;
+  }
+}
 
 export const deleteBlob: Handler = async (context) => {
   const { repository, digest } = blobTarget(context);
