@@ -10,7 +10,6 @@ import type { StorageDriver } from "../storage-drivers/driver.js";
 import { ActivityRecorder } from "./admin/activity-recorder.js";
 import { createApp } from "./app.js";
 import { ACCESS_COMMANDS, ACCESS_HELP, accessCommand, CliUsageError } from "./cli/access.js";
-import { migrateDbCommand } from "./cli/migrate-db.js";
 import { plainHttpProblem } from "./auth/plain-http.js";
 import { createAccessControl } from "./auth/setup.js";
 import { loadConfig } from "./config/index.js";
@@ -151,7 +150,7 @@ async function runReindex(configPath: string | undefined): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   // Its own options (--dry-run, --grace, ...): parsed in gc/cli.ts.
   if (argv[0] === "garbage-collect") return garbageCollectCommand(argv.slice(1));
-  if (argv[0] === "migrate-db") return migrateDbCommand(argv.slice(1));
+  if (argv[0] === "migrate-db") return (await import("./cli/migrate-db.js")).migrateDbCommand(argv.slice(1));
   // user, org, team, repo, grant, robot, audit: their own options (src/cli/access.ts).
   if (argv[0] !== undefined && ACCESS_COMMANDS.has(argv[0])) {
     return accessCommand(argv).catch((error: unknown) => {

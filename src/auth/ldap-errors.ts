@@ -4,8 +4,13 @@
  * as a failed login), the log says what went wrong in words an operator can act on, and the
  * administrator's test login and LDAP sync answer with that reason.
  */
-import { InvalidCredentialsError } from "ldapts";
 import { RegistryError } from "../registry/errors.js";
+
+/**
+ * LDAP's invalidCredentials result code (RFC 4511), as ldapts's InvalidCredentialsError carries
+ * it: compared by code so that this module, imported by the admin API, does not load ldapts.
+ */
+const INVALID_CREDENTIALS = 49;
 
 /** Node's codes for a certificate chain that does not lead to a trusted CA. */
 const UNTRUSTED = new Set([
@@ -27,7 +32,7 @@ export function describeLdapFailure(error: unknown, url: string): string {
   }
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return `the certificate of the LDAP server ${url} is not valid now (${message})`;
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return `the certificate of the LDAP server does not name the host of ldap.url ${url} (${message})`;
-  if (error instanceof InvalidCredentialsError) return `the LDAP server ${url} refused the search user (ldap.binddn, ldap.bindpassword): ${message}`;
+  if (code === INVALID_CREDENTIALS) return `the LDAP server ${url} refused the search user (ldap.binddn, ldap.bindpassword): ${message}`;
   return `LDAP server ${url}: ${message}`;
 }
 

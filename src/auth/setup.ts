@@ -11,7 +11,7 @@ import { recordingCreatedRepositories } from "../access/created-repositories.js"
 import { AccessManagement } from "../access/management.js";
 import { AccessPolicy, CREATE_ON_PUSH_SETTING } from "../access/policy.js";
 import { ConfigError } from "../config/errors.js";
-import type { BerthAuthConfig, Config } from "../config/types.js";
+import type { BerthAuthConfig, Config, LdapConfig } from "../config/types.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { BasicController } from "./basic-controller.js";
 import { BerthBearerVerifier } from "./berth-bearer.js";
@@ -19,8 +19,8 @@ import { Directory } from "./directory.js";
 import { ExternalBearerVerifier, externalTokenSettings } from "./external-token.js";
 import { clientAddress, openAccess, type AccessController, type Authorization } from "./controller.js";
 import { HtpasswdAuthenticator, htpasswdPrincipal } from "./htpasswd.js";
-import { LdapAuthenticator, LdapDirectory } from "./ldap.js";
-import { LdapSync } from "./ldap-sync.js";
+import type { LdapAuthenticator } from "./ldap.js";
+import type { LdapSync } from "./ldap-sync.js";
 import { login } from "./login.js";
 import { principalName, type Principal } from "./principal.js";
 import { DEFAULT_LIMITS, LoginThrottle, type LoginLimiter, type ThrottleLimits } from "./login-throttle.js";
@@ -125,6 +125,13 @@ async function signingKeyFor(config: Config, berth: BerthAuthConfig, metadata: M
   return loadOrCreateSigningKey(path, logger);
 }
 
+/** LDAP logins and group sync; ldapts (and what it pulls in) is loaded only when LDAP is configured. */
+async function openLdap(ldap: LdapConfig, metadata: MetadataStore, logger: Logger): Promise<{ authenticator: LdapAuthenticator; sync: LdapSync }> {
+  const [{ LdapAuthenticator, LdapDirectory }, { LdapSync }] = await Promise.all([import("./ldap.js"), import("./ldap-sync.js")]);
+  const directory = new LdapDirectory(ldap);
+  return { authenticator: new LdapAuthenticator(directory, metadata, ldap, logger), sync: new LdapSync(directory, metadata, ldap, logger) };
+}
+
 async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfig, cwd: string): Promise<AccessControl> {
   const { config, metadata, logger } = deps;
   const policy = new AccessPolicy(metadata, {
@@ -135,9 +142,9 @@ async function berthAccessControl(deps: AccessControlDeps, berth: BerthAuthConfi
       return setting === null ? berth.createonpush : setting === "true";
     },
   });
-  const ldap = config.ldap ? new LdapDirectory(config.ldap) : undefined;
-  const directory = new Directory(metadata, new PasswordChecker(), ldap && config.ldap ? new LdapAuthenticator(ldap, metadata, config.ldap, logger) : undefined);
-  const ldapSync = ldap && config.ldap ? new LdapSync(ldap, metadata, config.ldap, logger) : undefined;
+  const ldap = config.ldap ? await openLdap(config.ldap, metadata, logger) : undefined;
+  const directory = new Directory(metadata, new PasswordChecker(), ldap?.authenticator);
+  const ldapSync = ldap?.sync;
   ldapSync?.start();
   const throttle = loginThrottle(metadata, berth.failedlogins);
   const prefix = config.http.prefix.replace(/\/+$/, "");
