@@ -15,6 +15,10 @@ export interface PushedImage {
   tag?: string;
 }
 
+const BLOB_PATH = /\/blobs\/[^/]+$/;
+const REDIRECTS = new Set([302, 303, 307, 308]);
+const REGISTRY_HEADERS = new Set(["docker-content-digest", "docker-distribution-api-version"]);
+
 export class RunState {
   private readonly fixtures = new Map<string, Promise<unknown>>();
   /** Pushed manifests and blobs, deleted (best effort) when the run ends. */
@@ -69,10 +73,37 @@ export class TestContext {
     this.state.created.push({ repo, kind, digest });
   }
 
-  /** A request to a path under the registry's base URL (prefix kept), or to a resolved Location. */
+  /**
+   * A request to a path under the registry's base URL (prefix kept), or to a resolved Location.
+   * A blob GET or HEAD redirected to another origin (the registry's storage) is followed, as
+   * docker follows it; see followStorageRedirect.
+   */
   request(options: RequestOptions): Promise<Exchange> {
     const path = /^https?:\/\//i.test(options.path) ? options.path : this.client.path(options.path);
-    return this.client.request({ ...options, path });
+    return this.send({ ...options, path });
+  }
+
+  private async send(options: RequestOptions): Promise<Exchange> {
+    const exchange = await this.client.request(options);
+    const isBlobRead = (options.method === "GET" || options.method === "HEAD") && BLOB_PATH.test(options.path.split("?")[0] ?? "");
+    return isBlobRead ? this.followStorageRedirect(options, exchange) : exchange;
+  }
+
+  /**
+   * The storage's answer to a redirected blob read, carrying the headers only a registry sends
+   * (Docker-Content-Digest, the API version) from the redirect. Credentials stay with the
+   * registry; Range goes along. Same-origin redirects are not followed: they are the registry's
+   * own answer (hostile-input tests judge them).
+   */
+  private async followStorageRedirect(options: RequestOptions, exchange: Exchange): Promise<Exchange> {
+    const location = header(exchange, "location");
+    if (!REDIRECTS.has(exchange.status) || !location) return exchange;
+    const target = this.client.resolve(location);
+    if (!/^https?:\/\//i.test(target)) return exchange;
+    const range = Object.entries(options.headers ?? {}).find(([name]) => name.toLowerCase() === "range");
+    const followed = await this.client.request({ method: options.method, path: target, ...(range ? { headers: { Range: range[1] } } : {}) });
+    const fromRegistry = Object.fromEntries(Object.entries(exchange.headers).filter(([name]) => REGISTRY_HEADERS.has(name)));
+    return { ...followed, headers: { ...followed.headers, ...fromRegistry }, redirect: exchange };
   }
 
   /** A request to a Location header value (absolute or relative), with extra query parameters. */
@@ -83,7 +114,7 @@ export class TestContext {
       target += (target.includes("?") ? "&" : "?") + query;
     }
     const { query: _query, ...rest } = options;
-    return this.client.request({ ...rest, path: target });
+    return this.send({ ...rest, path: target });
   }
 
   /** POST /v2/<repo>/blobs/uploads/ → the session's Location. */

@@ -38,6 +38,8 @@ export interface Exchange {
   body: Buffer;
   /** The connection closed before the whole body (per Content-Length) arrived. */
   truncated: boolean;
+  /** The registry's redirect that led here, when a blob read was sent on to its storage. */
+  redirect?: Exchange;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;

@@ -84,6 +84,11 @@ pull.test("GET blob sends an ETag", ["blob-etag"], async (ctx) => {
   const { image, layer } = await pullFixture(ctx);
   const exchange = await ctx.request({ method: "GET", path: `/v2/${image.repo}/blobs/${layer.digest}` });
   expectStatus(exchange, 200);
+  if (exchange.redirect) {
+    // Redirected: the ETag is the storage's own (an MD5, a version), not the registry's to choose.
+    ctx.note(`GET blob redirected to storage (${exchange.redirect.status}); its ETag is the storage's`);
+    return;
+  }
   expectHeader(exchange, "etag", (value) => value.includes(layer.digest.split(":")[1] ?? "\u0000"), {
     description: "an ETag naming the blob's digest",
   });
@@ -93,6 +98,11 @@ pull.test("GET blob sends Accept-Ranges: bytes", ["range"], async (ctx) => {
   const { image, layer } = await pullFixture(ctx);
   const exchange = await ctx.request({ method: "GET", path: `/v2/${image.repo}/blobs/${layer.digest}` });
   expectStatus(exchange, 200);
+  if (exchange.redirect && exchange.headers["accept-ranges"] === undefined) {
+    // The storage's own headers: whether ranges work there is what the Range tests check.
+    ctx.note("GET blob redirected to storage, which does not send Accept-Ranges");
+    return;
+  }
   expectHeader(exchange, "accept-ranges", (value) => value.trim().toLowerCase() === "bytes", { description: "Accept-Ranges: bytes" });
 });
 
