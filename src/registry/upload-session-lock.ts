@@ -11,7 +11,7 @@ import type { MetadataStore } from "../metadata/store.js";
 import type { UploadLeaseRecords } from "../metadata/upload-lease-records.js";
 import { KeyedLock } from "./keyed-lock.js";
 
-const LEASE_MS = 30_000;
+const LEASE_MS = 15_000;
 const RENEW_MS = LEASE_MS / 3;
 const FIRST_RETRY_MS = 10;
 const MAX_RETRY_MS = 250;
