@@ -182,6 +182,24 @@ describe("swift driver under faults", () => {
     expect(proxy.seen.some((s) => s.answered === 401)).toBe(false);
   });
 
+  it("a move cut off before the source is deleted leaves the destination whole when the source goes later", async () => {
+    // A replica killed between the two steps of a move (CI saw docker pull a layer that failed
+    // verification): the upload's cleanup must not take the segments the blob now names.
+    const prefix = `move-${randomUUID()}`;
+    const config = parseSwiftConfig({ authurl: `${proxy.url}/auth/v1.0`, username: swift.user, password: swift.key, container: CONTAINER, prefix, chunksize: 1024 * 1024 });
+    const driver = new CheckedDriver(new SwiftDriver(config, { client: { retry: FAST_RETRIES } }));
+    const content = randomBytes(2_500_000);
+    const writer = await driver.writer("/uploads/x/data");
+    await writer.write(content);
+    await writer.commit();
+    proxy.inject(to("DELETE", objectPath(prefix, "/uploads/x/data")), ...Array.from({ length: FAST_RETRIES.maxRetries + 1 }, () => ({ status: 503 })));
+    await expect(driver.move("/uploads/x/data", "/blobs/b/data")).rejects.toBeInstanceOf(StorageUnavailableError);
+    await driver.delete("/uploads/x");
+    const chunks: Buffer[] = [];
+    for await (const chunk of await driver.reader("/blobs/b/data", 0)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(content), "the moved file after its source was deleted").toBe(true);
+  });
+
   it("resumes a read cut off mid-stream from where it stopped", async () => {
     const prefix = `resume-${randomUUID()}`;
     const driver = driverThroughProxy(prefix);

@@ -115,7 +115,12 @@ export class SwiftDriver implements StorageDriver {
     if (!head) throw new PathNotFoundError(sourcePath, this.name);
     const replaced = (await this.store.head(dest))?.largeObject ?? null;
     if (head.largeObject?.kind === "dynamic") {
-      // A new manifest naming the same segments: instant, whatever the size.
+      // A new manifest naming the same segments: instant, whatever the size. The source stops
+      // naming them first, so the two never share them: a process killed between the steps
+      // leaves a source whose later delete() would release the destination's segments otherwise
+      // (a killed replica's upload, cleaned up by the next). Killed after this first step, the
+      // segments are orphaned and the source reads empty, so the upload fails its digest check.
+      await this.store.put(source, Buffer.alloc(0));
       await this.store.put(dest, Buffer.alloc(0), { "x-object-manifest": head.largeObject.header });
     } else if (!(await this.store.copy(source, dest, { manifestOnly: head.largeObject?.kind === "static" }))) {
       throw new PathNotFoundError(sourcePath, this.name);
