@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "./driver.js";
 import { InvalidPathError, StorageError } from "./errors.js";
 import { Semaphore } from "./semaphore.js";
@@ -36,9 +36,19 @@ export class CheckedDriver implements StorageDriver {
       const redirect = inner.redirectUrl.bind(inner);
       this.redirectUrl = (path, method) => this.run("redirectUrl", path, () => redirect(path, method));
     }
+    if (inner.send) {
+      const send = inner.send.bind(inner);
+      // Like a reader's stream, not an operation with a latency: it lasts as long as the client
+      // takes, and a client going away is not the driver's error.
+      this.send = async (path, offset, length, sink) => {
+        this.check(path);
+        await send(path, offset, length, sink).catch((error: unknown) => Promise.reject(normalise(error, this.name)));
+      };
+    }
   }
 
   redirectUrl?: (path: string, method: "GET" | "HEAD") => Promise<string | null>;
+  send?: (path: string, offset: number, length: number, sink: Writable) => Promise<void>;
 
   getContent(path: string): Promise<Buffer> {
     return this.run("getContent", path, () => this.inner.getContent(path));

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** What stat() and walk() report about one path. */
 export interface FileInfo {
@@ -54,4 +54,11 @@ export interface StorageDriver {
   walk(path: string): AsyncIterable<FileInfo>;
   /** A URL a client may fetch the content from directly, or null when the driver serves it itself. */
   redirectUrl?(path: string, method: "GET" | "HEAD"): Promise<string | null>;
+  /**
+   * Writes `length` bytes from `offset` to `sink` through a few reused buffers, each written again
+   * only once the sink has handed it on. Optional: for drivers whose reader() would make a fresh
+   * buffer per chunk (filesystem), which on a large pull set V8 collecting the whole heap over and
+   * over. The caller ends the sink.
+   */
+  send?(path: string, offset: number, length: number, sink: Writable): Promise<void>;
 }

@@ -52,6 +52,10 @@ export const getBlob: Handler = async (context) => {
     res.end();
     return;
   }
+  if (await repository.blobs.send(digest, start, length, res)) {
+    res.end();
+    return;
+  }
   const stream = await repository.blobs.open(digest, start);
   await pipeline(stream, (source: AsyncIterable<Buffer>) => firstBytes(source, length), res);
 };

@@ -1,5 +1,5 @@
 /** Blobs as one repository sees them: linked through `_layers` (or a manifest revision). */
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { StorageDriver } from "../../storage-drivers/driver.js";
 import { RegistryError } from "./errors.js";
 import * as paths from "./paths.js";
@@ -40,6 +40,21 @@ export class BlobStore {
       if (isNotFound(error)) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
       throw toRegistryError(error);
     }
+  }
+
+  /**
+   * Writes the blob's bytes [offset, offset + length) to `sink` when the driver can send them
+   * itself (driver.send); false when it cannot, and open() is the way.
+   */
+  async send(digest: Digest, offset: number, length: number, sink: Writable): Promise<boolean> {
+    if (!this.driver.send) return false;
+    try {
+      await this.driver.send(paths.blobData(digest), offset, length, sink);
+    } catch (error) {
+      if (isNotFound(error)) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+      throw error;
+    }
+    return true;
   }
 
   async redirectUrl(digest: Digest, method: "GET" | "HEAD"): Promise<string | null> {
