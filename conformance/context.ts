@@ -15,6 +15,7 @@ export interface PushedImage {
   tag?: string;
 }
 
+const ABSOLUTE_URL = /^https?:\/\//i;
 const BLOB_PATH = /\/blobs\/[^/]+$/;
 const REDIRECTS = new Set([302, 303, 307, 308]);
 const REGISTRY_HEADERS = new Set(["docker-content-digest", "docker-distribution-api-version"]);
@@ -79,7 +80,7 @@ export class TestContext {
    * docker follows it; see followStorageRedirect.
    */
   request(options: RequestOptions): Promise<Exchange> {
-    const path = /^https?:\/\//i.test(options.path) ? options.path : this.client.path(options.path);
+    const path = ABSOLUTE_URL.test(options.path) ? options.path : this.client.path(options.path);
     return this.send({ ...options, path });
   }
 
@@ -99,7 +100,7 @@ export class TestContext {
     const location = header(exchange, "location");
     if (!REDIRECTS.has(exchange.status) || !location) return exchange;
     const target = this.client.resolve(location);
-    if (!/^https?:\/\//i.test(target)) return exchange;
+    if (!ABSOLUTE_URL.test(target)) return exchange;
     const range = Object.entries(options.headers ?? {}).find(([name]) => name.toLowerCase() === "range");
     const followed = await this.client.request({ method: options.method, path: target, ...(range ? { headers: { Range: range[1] } } : {}) });
     const fromRegistry = Object.fromEntries(Object.entries(exchange.headers).filter(([name]) => REGISTRY_HEADERS.has(name)));

@@ -11,6 +11,11 @@ export interface BlobInfo {
   size: number;
 }
 
+/** The spec's answer for a blob this repository does not have. */
+function blobUnknown(digest: Digest): RegistryError {
+  return new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+}
+
 export class BlobStore {
   constructor(
     private readonly driver: StorageDriver,
@@ -27,9 +32,9 @@ export class BlobStore {
 
   /** The blob's size when this repository links it and its data exists; BLOB_UNKNOWN otherwise. */
   async stat(digest: Digest): Promise<BlobInfo> {
-    if (!(await this.isLinked(digest))) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+    if (!(await this.isLinked(digest))) throw blobUnknown(digest);
     const size = await blobSize(this.driver, digest);
-    if (size === null) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+    if (size === null) throw blobUnknown(digest);
     return { digest, size };
   }
 
@@ -37,7 +42,7 @@ export class BlobStore {
     try {
       return await this.driver.reader(paths.blobData(digest), offset);
     } catch (error) {
-      if (isNotFound(error)) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+      if (isNotFound(error)) throw blobUnknown(digest);
       throw toRegistryError(error);
     }
   }
@@ -51,7 +56,7 @@ export class BlobStore {
     try {
       await this.driver.send(paths.blobData(digest), offset, length, sink);
     } catch (error) {
-      if (isNotFound(error)) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+      if (isNotFound(error)) throw blobUnknown(digest);
       throw error;
     }
     return true;
@@ -68,7 +73,7 @@ export class BlobStore {
   /** Removes the repository's layer link; the data stays until garbage collection. */
   async unlink(digest: Digest): Promise<void> {
     const layer = await readLinkOrNull(() => this.driver.getContent(paths.layerLink(this.name, digest)));
-    if (layer !== digest.value) throw new RegistryError("BLOB_UNKNOWN", undefined, { digest: digest.value });
+    if (layer !== digest.value) throw blobUnknown(digest);
     await this.driver.delete(paths.layerDir(this.name, digest));
   }
 }

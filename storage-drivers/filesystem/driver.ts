@@ -58,8 +58,9 @@ export class FilesystemDriver implements StorageDriver {
     const handle = await this.notFoundAs(path, () => open(this.full(path), "r"));
     try {
       // Buffers in turn: one is read into while the others are on their way to the client.
-      const size = Math.min(SEND_CHUNK, Math.max(length, 1));
-      const count = Math.min(SEND_BUFFERS, Math.ceil(Math.max(length, 1) / size));
+      const span = Math.max(length, 1);
+      const size = Math.min(SEND_CHUNK, span);
+      const count = Math.min(SEND_BUFFERS, Math.ceil(span / size));
       const buffers = Array.from({ length: count }, () => Buffer.allocUnsafeSlow(size));
       const handedOn: Promise<void>[] = buffers.map(() => Promise.resolve());
       const end = offset + length;
