@@ -2,6 +2,7 @@
 import { ensure, expectBody, expectError, expectHeader, expectStatus, fail, mediaTypeOf } from "../check.js";
 import { type Content, digestOf, layerBlob, MEDIA, randomBlob, content } from "../content.js";
 import type { PushedImage, TestContext } from "../context.js";
+import { REDIRECTED_NOTE } from "../redirects.js";
 import { group } from "../suite.js";
 import { ALL_ACCEPT, expectManifestServed } from "./shared.js";
 
@@ -86,7 +87,7 @@ pull.test("GET blob sends an ETag", ["blob-etag"], async (ctx) => {
   expectStatus(exchange, 200);
   if (exchange.redirect) {
     // Redirected: the ETag is the storage's own (an MD5, a version), not the registry's to choose.
-    ctx.note(`GET blob redirected to storage (${exchange.redirect.status}); its ETag is the storage's`);
+    ctx.note(`${REDIRECTED_NOTE} (${exchange.redirect.status}); its ETag is the storage's`);
     return;
   }
   expectHeader(exchange, "etag", (value) => value.includes(layer.digest.split(":")[1] ?? "\u0000"), {
@@ -100,7 +101,7 @@ pull.test("GET blob sends Accept-Ranges: bytes", ["range"], async (ctx) => {
   expectStatus(exchange, 200);
   if (exchange.redirect && exchange.headers["accept-ranges"] === undefined) {
     // The storage's own headers: whether ranges work there is what the Range tests check.
-    ctx.note("GET blob redirected to storage, which does not send Accept-Ranges");
+    ctx.note(`${REDIRECTED_NOTE}, which does not send Accept-Ranges`);
     return;
   }
   expectHeader(exchange, "accept-ranges", (value) => value.trim().toLowerCase() === "bytes", { description: "Accept-Ranges: bytes" });

@@ -21,6 +21,9 @@ export const getBlob: Handler = async (context) => {
   if (!context.config.storage.redirect.disable) {
     const url = await repository.blobs.redirectUrl(digest, method);
     if (url) {
+      // A malformed or unsatisfiable Range gets the spec's 416 here: storage answers some with a
+      // 500 (Swift, for "bytes=-0"), which a client would take for the registry's.
+      parseByteRange(req.headers.range, size);
       res.setHeader("Docker-Content-Digest", digest.value);
       res.redirect(307, url);
       return;
