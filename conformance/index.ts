@@ -6,7 +6,7 @@
 export { runConformance, selectTests } from "./runner.js";
 export { formatFailureBlock, formatFailures, formatResult, formatSummary } from "./format.js";
 export { PROFILES, profile } from "./profiles.js";
-export { REDIRECTED_NOTE, redirectedToStorage } from "./redirects.js";
+export { redirectedToStorage } from "./redirects.js";
 export { ALL_TESTS } from "./tests/index.js";
 export type { ConformanceTest } from "./suite.js";
 export { FEATURES, GROUPS, isFeature } from "./types.js";

@@ -1,8 +1,8 @@
 /**
  * Blob bytes move through Berth as one freshly malloc'd Buffer per chunk: request bodies reaching
  * a writer, and object-store reads on their way to a client (the filesystem driver sends files
- * through reused buffers instead: driver.send). Each is done with at once,
- * but V8 frees them only at a young-generation collection, which comes after 32 MB of them (or
+ * through reused buffers instead: driver.send). Each is done with at once, but V8 frees them
+ * only at a young-generation collection, which comes after 32 MB of them (or
  * after 16 MB of JS objects, far later at a few hundred bytes per chunk). Uploads: with four at
  * once that garbage was 30-40 MB of peak RSS. Pulls: the growing external memory made V8 start
  * full mark-compact collections of the whole heap instead, about half the CPU of a 512 MiB pull.
