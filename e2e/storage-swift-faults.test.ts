@@ -3,7 +3,8 @@
  * 503/429/498, drops connections, cuts bodies short and shortens token lifetimes on demand.
  * Transient failures are retried with backoff, a client's mistake is not, running out of retries
  * is StorageUnavailableError (503 UNAVAILABLE from Berth), tokens are renewed before expiry and
- * after a 401, and a read cut off mid-stream resumes where it stopped.
+ * after a 401, and a read cut off mid-stream resumes where it stopped. A streamed segment refused
+ * before its body is sent again; one cut off mid-body fails the write and keeps what was stored.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -21,13 +22,20 @@ import { inspectSwift, startSwift, swiftRegistryEnv, type RunningSwift } from ".
 const CONTAINER = "berth-faults";
 const FAST_RETRIES = { maxRetries: 4, baseDelayMs: 5, maxDelayMs: 50 };
 
-type Fault = { status: number; retryAfter?: number } | { drop: true } | { cutAfter: number } | { tokenLifetime: number };
+type Fault =
+  | { status: number; retryAfter?: number; beforeBody?: true }
+  | { drop: true }
+  | { cutAfter: number }
+  | { dropInBody: number }
+  | { tokenLifetime: number };
 
 interface Seen {
   method: string;
   path: string;
   range?: string;
   answered: number | "dropped" | "cut" | "forwarded";
+  /** Request body bytes that reached the proxy. */
+  received: number;
 }
 
 /** Forwards to Swift, except for requests a rule picks out for a fault. */
@@ -40,7 +48,9 @@ class FaultProxy {
   constructor(private readonly target: URL) {}
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    this.server = createServer((req, res) => this.handle(req, res, false));
+    // Requests with `Expect: 100-continue` (streamed segments): a fault may answer before the body.
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res, true));
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
@@ -60,11 +70,18 @@ class FaultProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const rule = this.rules.find((candidate) => candidate.faults.length > 0 && candidate.match(req));
     const fault = rule?.faults.shift();
-    const entry: Seen = { method: req.method ?? "", path: decodeURIComponent(req.url ?? ""), range: req.headers.range, answered: "forwarded" };
+    const entry: Seen = { method: req.method ?? "", path: decodeURIComponent(req.url ?? ""), range: req.headers.range, answered: "forwarded", received: 0 };
     this.seen.push(entry);
+    if (fault && "beforeBody" in fault) {
+      entry.answered = fault.status;
+      res.writeHead(fault.status, { connection: "close" }).end();
+      return;
+    }
+    if (expectsContinue) res.writeContinue();
+    req.on("data", (chunk: Buffer) => (entry.received += chunk.length));
     if (fault && "status" in fault) {
       entry.answered = fault.status;
       req.resume();
@@ -76,8 +93,9 @@ class FaultProxy {
       req.socket.destroy();
       return;
     }
+    const { expect: _continue, ...forwarded } = req.headers;
     const upstream = httpRequest(
-      { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers },
+      { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: forwarded },
       (answer) => {
         const headers = { ...answer.headers };
         if (fault && "tokenLifetime" in fault) headers["x-auth-token-expires"] = String(fault.tokenLifetime);
@@ -101,6 +119,14 @@ class FaultProxy {
       },
     );
     upstream.on("error", () => res.socket?.destroy());
+    if (fault && "dropInBody" in fault) {
+      req.on("data", () => {
+        if (entry.received < fault.dropInBody) return;
+        entry.answered = "dropped";
+        upstream.destroy();
+        req.socket.destroy();
+      });
+    }
     req.pipe(upstream);
   }
 }
@@ -124,6 +150,32 @@ beforeEach(() => proxy.reset());
 function driverThroughProxy(prefix: string, retry = FAST_RETRIES): StorageDriver {
   const config = parseSwiftConfig({ authurl: `${proxy.url}/auth/v1.0`, username: swift.user, password: swift.key, container: CONTAINER, prefix });
   return new CheckedDriver(new SwiftDriver(config, { client: { retry } }));
+}
+
+const MiB = 1024 * 1024;
+
+function segmentedDriver(prefix: string, streamSegments: boolean): StorageDriver {
+  const config = parseSwiftConfig({ authurl: `${proxy.url}/auth/v1.0`, username: swift.user, password: swift.key, container: CONTAINER, prefix, chunksize: MiB, streamsegments: streamSegments });
+  return new CheckedDriver(new SwiftDriver(config, { client: { retry: FAST_RETRIES } }));
+}
+
+/** PUTs of segment `number` of any large object below the prefix. */
+const segmentPut = (prefix: string, number: number) => (req: IncomingMessage) => {
+  const path = decodeURIComponent(req.url ?? "").split("?")[0]!;
+  return req.method === "PUT" && path.includes(`/${CONTAINER}/${prefix}/segments/`) && path.endsWith(`/${String(number).padStart(16, "0")}`);
+};
+const segmentPuts = (number: number) => proxy.seen.filter((s) => s.method === "PUT" && s.path.includes("/segments/") && s.path.endsWith(String(number).padStart(16, "0")));
+
+/** Writes like a request body arrives: 64 KiB at a time. The first failure is returned, not thrown. */
+async function writeInPieces(writer: { write(chunk: Uint8Array): Promise<void> }, content: Buffer): Promise<unknown> {
+  for (let offset = 0; offset < content.length; offset += 64 * 1024) {
+    const failure = await writer.write(content.subarray(offset, offset + 64 * 1024)).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    if (failure !== null) return failure;
+  }
+  return null;
 }
 
 const objectPath = (prefix: string, path: string) => `/${CONTAINER}/${prefix}/files${path}`;
@@ -214,6 +266,65 @@ describe("swift driver under faults", () => {
     const resumedAt = Number(/^bytes=(\d+)-$/.exec(gets[1]!.range ?? "")?.[1]);
     expect(resumedAt).toBeGreaterThan(100);
     expect(resumedAt).toBeLessThanOrEqual(1_000_100);
+  });
+
+  it("a streamed segment refused before its body is sent again, and the file is whole", async () => {
+    const prefix = `refused-${randomUUID()}`;
+    const driver = segmentedDriver(prefix, true);
+    const content = randomBytes(2.5 * MiB);
+    proxy.inject(segmentPut(prefix, 2), { status: 503, beforeBody: true }, { status: 498, beforeBody: true });
+    const writer = await driver.writer("/file");
+    expect(await writeInPieces(writer, content)).toBeNull();
+    await writer.commit();
+    expect((await driver.getContent("/file")).equals(content)).toBe(true);
+    expect(segmentPuts(2).map((s) => s.answered)).toEqual([503, 498, 201]);
+    expect(segmentPuts(2).map((s) => s.received)).toEqual([0, 0, MiB]);
+  });
+
+  it("a streamed segment cut off mid-body fails the write; close() keeps the segments before it, and an append resumes there", async () => {
+    const prefix = `cut-${randomUUID()}`;
+    const driver = segmentedDriver(prefix, true);
+    const content = randomBytes(2.5 * MiB);
+    proxy.inject(segmentPut(prefix, 2), { dropInBody: 300_000 });
+    const writer = await driver.writer("/upload", { append: true });
+    const failure = await writeInPieces(writer, content);
+    expect(failure).toBeInstanceOf(StorageUnavailableError);
+    expect(String(failure)).toMatch(/failed while being sent/);
+    expect(writer.size, "only the stored segment counts").toBe(MiB);
+    await writer.close();
+    // Sent once: a body partly sent cannot be sent again.
+    expect(segmentPuts(2).map((s) => s.answered)).toEqual(["dropped"]);
+    expect((await driver.stat("/upload")).size).toBe(MiB);
+
+    const resumed = await driver.writer("/upload", { append: true });
+    expect(resumed.size).toBe(MiB);
+    expect(await writeInPieces(resumed, content.subarray(MiB))).toBeNull();
+    await resumed.commit();
+    expect((await driver.getContent("/upload")).equals(content)).toBe(true);
+  });
+
+  it("commit() is all or nothing: a last streamed segment failing after its body leaves the path as it was, and no segments", async () => {
+    const prefix = `commit-${randomUUID()}`;
+    const driver = segmentedDriver(prefix, true);
+    await driver.putContent("/kept", Buffer.from("old content"));
+    proxy.inject(segmentPut(prefix, 2), { status: 503 });
+    const writer = await driver.writer("/kept");
+    expect(await writeInPieces(writer, randomBytes(1.5 * MiB))).toBeNull();
+    await expect(writer.commit()).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect((await driver.getContent("/kept")).toString()).toBe("old content");
+    expect(await (await inspectSwift(swift)).list(CONTAINER, `${prefix}/segments/`)).toEqual([]);
+  });
+
+  it("with streamsegments false, a segment failing after its body is sent again from memory", async () => {
+    const prefix = `gathered-${randomUUID()}`;
+    const driver = segmentedDriver(prefix, false);
+    const content = randomBytes(2.5 * MiB);
+    proxy.inject(segmentPut(prefix, 2), { status: 503 }, { drop: true });
+    const writer = await driver.writer("/file");
+    expect(await writeInPieces(writer, content)).toBeNull();
+    await writer.commit();
+    expect((await driver.getContent("/file")).equals(content)).toBe(true);
+    expect(segmentPuts(2).map((s) => s.answered)).toEqual([503, "dropped", 201]);
   });
 
   it("Berth answers 503 UNAVAILABLE while Swift keeps failing, and serves again once it recovers", async () => {

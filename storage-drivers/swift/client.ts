@@ -44,7 +44,7 @@ export interface ObjectRequest {
   object?: string;
   query?: Record<string, string>;
   headers?: OutgoingHttpHeaders;
-  body?: Buffer | readonly Buffer[];
+  body?: HttpRequest["body"];
 }
 
 export type ListingEntry =

@@ -6,7 +6,7 @@ const minimal = { authurl: "http://127.0.0.1:8080/auth/v1.0", username: "test:te
 describe("storage.swift configuration", () => {
   it("takes registry:2's minimal section and fills its defaults", () => {
     const config = parseSwiftConfig(minimal);
-    expect(config).toMatchObject({ container: "registry", prefix: "", chunkSize: DEFAULT_CHUNK_SIZE, insecureSkipVerify: false });
+    expect(config).toMatchObject({ container: "registry", prefix: "", chunkSize: DEFAULT_CHUNK_SIZE, streamSegments: true, insecureSkipVerify: false });
     expect(config.credentials).toMatchObject({ authUrl: minimal.authurl, username: "test:tester", password: "testing", authVersion: 0, endpointType: "public" });
     expect(config.tempUrlMethods).toBeUndefined();
     expect(config.tempUrlContainerKey).toBeUndefined();
@@ -61,6 +61,7 @@ describe("storage.swift configuration", () => {
       tempUrlMethods: ["GET", "HEAD"],
     });
     expect(parseSwiftConfig({ ...minimal, tempurlmethods: ["PUT"] }).tempUrlMethods).toEqual(["PUT"]);
+    expect(parseSwiftConfig({ ...minimal, StreamSegments: "false" }).streamSegments).toBe(false);
   });
 
   it("names the key of every mistake", () => {
@@ -75,6 +76,7 @@ describe("storage.swift configuration", () => {
       [{ ...minimal, authversion: 4 }, /storage\.swift\.authversion: expected 1, 2 or 3/],
       [{ ...minimal, endpointtype: "private" }, /storage\.swift\.endpointtype/],
       [{ ...minimal, insecureskipverify: "maybe" }, /storage\.swift\.insecureskipverify/],
+      [{ ...minimal, streamsegments: "sometimes" }, /storage\.swift\.streamsegments/],
       [{ ...minimal, tempurlmethods: ["FETCH"] }, /storage\.swift\.tempurlmethods\.0/],
       [{ ...minimal, bucket: "x" }, /storage\.swift: unknown key\(s\) bucket/],
     ];

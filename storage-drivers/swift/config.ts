@@ -16,6 +16,8 @@ export interface SwiftConfig {
   container: string;
   prefix: string;
   chunkSize: number;
+  /** Send each segment to Swift while the request arrives (true) or gather it in memory first (false). */
+  streamSegments: boolean;
   insecureSkipVerify: boolean;
   /** Sign temp URLs with this key instead of the one stored on the container or account. */
   secretKey?: string;
@@ -68,6 +70,7 @@ const schema = z.strictObject({
     integer.refine((value) => value >= MIN_CHUNK_SIZE, `expected at least ${MIN_CHUNK_SIZE} bytes`),
     DEFAULT_CHUNK_SIZE,
   ),
+  streamsegments: withDefault(flag, true),
   secretkey: optional(text),
   accesskey: optional(text),
   tempurlcontainerkey: optional(flag),
@@ -104,6 +107,7 @@ export function parseSwiftConfig(parameters: Record<string, unknown>): SwiftConf
     container: p.container,
     prefix: p.prefix,
     chunkSize: p.chunksize,
+    streamSegments: p.streamsegments,
     insecureSkipVerify: p.insecureskipverify,
     secretKey: p.secretkey,
     accessKey: p.accesskey,

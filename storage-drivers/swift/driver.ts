@@ -81,7 +81,7 @@ export class SwiftDriver implements StorageDriver {
 
   async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
     await this.connect();
-    return SwiftWriter.open(this.store, this.config.prefix, path, this.object(path), this.config.chunkSize, options.append ?? false);
+    return SwiftWriter.open(this.store, this.config.prefix, path, this.object(path), { chunkSize: this.config.chunkSize, stream: this.config.streamSegments }, options.append ?? false);
   }
 
   async stat(path: string): Promise<FileInfo> {

@@ -1,18 +1,23 @@
 /**
  * One HTTP exchange with Swift or Keystone over node:http(s): keep-alive agents with a socket
  * cap, optional TLS verification bypass (insecureskipverify), an idle timeout, and bodies given
- * as buffers so a failed attempt can be sent again unchanged.
+ * as buffers so a failed attempt can be sent again unchanged, or as a LiveBody streamed while it
+ * is being produced.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
+import { LiveBody } from "./live-body.js";
 
 export interface HttpRequest {
   method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE" | "COPY";
   url: URL;
   headers?: OutgoingHttpHeaders;
   /** Sent as is; several buffers are written one after another without joining them. */
-  body?: Buffer | readonly Buffer[];
+  body?: Buffer | readonly Buffer[] | LiveBody;
 }
+
+/** How long a live body waits for `100 Continue` before being sent anyway (RFC 9110 lets a server never send one). */
+const CONTINUE_TIMEOUT_MS = 1_000;
 
 export interface HttpOptions {
   insecureSkipVerify: boolean;
@@ -32,12 +37,21 @@ export class HttpTransport {
 
   /** Resolves once the response head arrives; the caller reads or discards the body. */
   send(request: HttpRequest): Promise<IncomingMessage> {
-    const { url } = request;
+    const { url, body } = request;
+    if (body instanceof LiveBody && body.started) return Promise.reject(new Error(`${request.method} ${url.pathname}: its streamed body was partly sent already and cannot be sent again`));
     const secure = url.protocol === "https:";
-    const parts = request.body === undefined ? [] : Buffer.isBuffer(request.body) ? [request.body] : request.body;
-    const length = parts.reduce((sum, part) => sum + part.length, 0);
     const headers: OutgoingHttpHeaders = { ...request.headers };
-    if (request.body !== undefined || request.method === "PUT" || request.method === "POST") headers["content-length"] = length;
+    let sendBody: (req: http.ClientRequest) => void;
+    if (body instanceof LiveBody) {
+      // Chunked, and only once the server agrees: a refusal before the body leaves it unsent, so the request can be retried.
+      headers["transfer-encoding"] = "chunked";
+      headers.expect = "100-continue";
+      sendBody = (req) => sendAfterContinue(req, body);
+    } else {
+      const parts = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : body;
+      if (body !== undefined || request.method === "PUT" || request.method === "POST") headers["content-length"] = parts.reduce((sum, part) => sum + part.length, 0);
+      sendBody = (req) => void writeParts(req, parts).catch((error: unknown) => req.destroy(asError(error)));
+    }
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, resolve);
       req.setTimeout(this.options.idleTimeoutMs, () => {
@@ -46,7 +60,7 @@ export class HttpTransport {
         req.destroy(error);
       });
       req.once("error", reject);
-      writeParts(req, parts).catch((error: unknown) => req.destroy(error instanceof Error ? error : new Error(String(error))));
+      sendBody(req);
     });
   }
 
@@ -54,6 +68,37 @@ export class HttpTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/**
+ * Sends a live body once the server answers `100 Continue` (or stays silent CONTINUE_TIMEOUT_MS).
+ * A final answer before that means the body was refused unsent: the request is closed without it
+ * (its socket cannot carry another request) and the body stays free for a retry.
+ */
+function sendAfterContinue(req: http.ClientRequest, body: LiveBody): void {
+  let begun = false;
+  const begin = () => {
+    if (begun) return;
+    begun = true;
+    clearTimeout(timer);
+    body
+      .writeTo(req)
+      .then(() => req.end())
+      .catch((error: unknown) => req.destroy(asError(error)));
+  };
+  const timer = setTimeout(begin, CONTINUE_TIMEOUT_MS);
+  req.once("continue", begin);
+  req.once("response", () => {
+    if (begun) return;
+    begun = true;
+    clearTimeout(timer);
+    req.destroy();
+  });
+  req.once("close", () => clearTimeout(timer));
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Writes the body respecting backpressure, then ends the request. */

@@ -8,6 +8,7 @@ import type { IncomingMessage } from "node:http";
 import { discardBody, header, readBody } from "./http.js";
 import { SwiftHttpError, type ListingEntry, type SwiftClient } from "./client.js";
 import { manifestHeader, parseManifestHeader, segmentsRoot, type ManifestTarget } from "./layout.js";
+import type { LiveBody } from "./live-body.js";
 
 const CONTENT_TYPE = "application/octet-stream";
 /** Parallel single deletes when the cluster has no bulk delete. */
@@ -66,7 +67,7 @@ export class SwiftStore {
    * 202: a concurrent PUT to the same name with a newer timestamp won, and Swift kept that one;
    * to this writer it is as if its object was stored and at once replaced, as on any store.
    */
-  async put(name: string, body: Buffer | readonly Buffer[], headers: Record<string, string> = {}): Promise<void> {
+  async put(name: string, body: Buffer | readonly Buffer[] | LiveBody, headers: Record<string, string> = {}): Promise<void> {
     await this.client.call({ method: "PUT", container: this.container, object: name, body, headers: { "content-type": CONTENT_TYPE, ...headers } }, [201, 202]);
   }
 
