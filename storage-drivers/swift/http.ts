@@ -97,7 +97,7 @@ function sendAfterContinue(req: http.ClientRequest, body: LiveBody): void {
   req.once("close", () => clearTimeout(timer));
 }
 
-function asError(error: unknown): Error {
+export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 

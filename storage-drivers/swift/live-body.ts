@@ -14,7 +14,6 @@ interface Fed {
 }
 
 export class LiveBody {
-  readonly live = true;
   private readonly queue: Fed[] = [];
   private wake: (() => void) | null = null;
   private ended = false;

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FileWriter } from "../driver.js";
 import { StorageError, StorageUnavailableError } from "../errors.js";
 import { PartBuffer } from "../part-buffer.js";
+import { asError } from "./http.js";
 import { LiveBody } from "./live-body.js";
 import { newSegmentsPrefix, segmentName, segmentNumber } from "./layout.js";
 import { sameSegments, type LargeObject, type SwiftStore } from "./store.js";
@@ -90,9 +91,10 @@ export class SwiftWriter implements FileWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.finished) throw new StorageError(`swift: writer for ${this.name} is already closed`, "swift");
-    if (this.segment === null) return this.stream(chunk);
+    const segment = this.segment;
+    if (segment === null) return this.stream(chunk);
     // Copied into the segment: the caller may reuse its buffer once write() resolves.
-    await this.segment.gather(chunk, () => this.uploadSegment());
+    await segment.gather(chunk, () => this.uploadSegment(segment));
   }
 
   async commit(): Promise<void> {
@@ -131,7 +133,7 @@ export class SwiftWriter implements FileWriter {
     this.finished = true;
     if (this.segment !== null) {
       try {
-        if (this.segment.length > 0) await this.uploadSegment();
+        if (this.segment.length > 0) await this.uploadSegment(this.segment);
       } finally {
         this.segment.release();
       }
@@ -193,7 +195,7 @@ export class SwiftWriter implements FileWriter {
     const body = new LiveBody();
     const stored = this.store.put(name, body);
     // A failed PUT fails the chunks waiting to be sent, and every later one.
-    stored.catch((error: unknown) => body.fail(error instanceof Error ? error : new Error(String(error))));
+    stored.catch((error: unknown) => body.fail(asError(error)));
     this.live = { name, body, stored, bytes: 0 };
     return this.live;
   }
@@ -222,7 +224,7 @@ export class SwiftWriter implements FileWriter {
     this.live = null;
     this.streamed -= live.bytes;
     let cause = "";
-    await live.stored.catch((error: unknown) => (cause = error instanceof Error ? error.message : String(error)));
+    await live.stored.catch((error: unknown) => (cause = asError(error).message));
     await this.store.deleteMany([live.name]).catch(() => undefined);
     return new StorageUnavailableError(`swift: segment ${live.name} failed while being sent (${cause}); the file keeps ${this.size} bytes`, "swift");
   }
@@ -237,11 +239,10 @@ export class SwiftWriter implements FileWriter {
   }
 
   /** Stores the segment buffer as the next segment; on failure it keeps its bytes, so a later close() stores them. */
-  private async uploadSegment(): Promise<void> {
-    if (this.segment === null) return;
+  private async uploadSegment(segment: PartBuffer): Promise<void> {
     const name = segmentName(this.state.segmentsPrefix, this.state.nextSegment);
-    await this.store.put(name, this.segment.bytes());
-    this.segment.clear();
+    await this.store.put(name, segment.bytes());
+    segment.clear();
     this.state.nextSegment++;
     this.created.push(name);
   }
