@@ -2,9 +2,9 @@
  * Starting the two registries under test through the shared e2e harness, each on a fresh
  * temp storage root that is removed again when it stops (its log is kept if not empty).
  */
-import { createWriteStream, existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { spawn } from "node:child_process";
+import { spawnLogged } from "../e2e/harness/spawn-logged.js";
 import {
   PROJECT_ROOT,
   freePort,
@@ -57,10 +57,7 @@ async function launchBerth(options: StartOptions): Promise<RunningRegistry> {
     ...options.env,
   };
   const logFile = join(workDir, "berth.log");
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [main, "serve"], { env, stdio: ["ignore", "pipe", "pipe"], cwd: root });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const child = spawnLogged(process.execPath, [main, "serve"], logFile, { env, cwd: root });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -5,10 +5,11 @@
  * the emulator does not know. Used by the azure driver's tests and the e2e tests on azure, and by
  * the benchmark (with `onDisk`).
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, rmSync } from "node:fs";
+
+import { existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import { freePort, tempDir } from "./servers.js";
 
 /** Azurite's built-in development account (public, documented by Microsoft). */
@@ -66,7 +67,6 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const workDir = tempDir("azurite");
   const port = await freePort();
   const logFile = join(workDir, "azurite.log");
-  const log = createWriteStream(logFile);
   const args = [
     main,
     "--blobHost",
@@ -81,9 +81,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     "--silent",
   ];
   // cwd is a temp folder: nothing azurite might write lands in the project.
-  const child = spawn(process.execPath, args, { cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const child = spawnLogged(process.execPath, args, logFile, { cwd: workDir });
   const serviceUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const exited = () => (child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode);
   try {

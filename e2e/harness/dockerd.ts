@@ -4,9 +4,10 @@
  * Needs root and Debian's docker.io (dockerd, /usr/bin/docker). stop() kills it and removes
  * every folder it used.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import { run } from "./run.js";
 import { requireProgram } from "./servers.js";
 
@@ -66,8 +67,7 @@ export async function startDockerd(readyTimeoutMs = 60_000): Promise<Dockerd> {
   const logFile = join(base, "dockerd.log");
   const clientEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(base, "client"), DOCKER_BUILDKIT: "0" };
 
-  const log = createWriteStream(logFile);
-  const child = spawn(
+  const child = spawnLogged(
     DOCKERD,
     [
       "--storage-driver=vfs",
@@ -78,10 +78,8 @@ export async function startDockerd(readyTimeoutMs = 60_000): Promise<Dockerd> {
       "--pidfile", join(base, "pid"),
       "-H", host,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    logFile,
   );
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
 
   const docker = (args: string[], options: DockerOptions = {}) =>
     run(DOCKER, args, { cwd: options.cwd, env: { ...clientEnv, ...options.env } });
@@ -100,7 +98,6 @@ export async function startDockerd(readyTimeoutMs = 60_000): Promise<Dockerd> {
       const pid = Number(readFileSync(containerdPid, "utf8").trim());
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) process.kill(pid, "SIGKILL");
     }
-    log.end();
     unmountBelow(base);
     rmSync(base, { recursive: true, force: true, maxRetries: 3 });
   };

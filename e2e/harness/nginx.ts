@@ -6,9 +6,10 @@
  * Everything (config, pid, temp folders, logs) lives in one temp prefix; the access log records
  * which upstream answered each request, so tests can see the requests were spread.
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import { freePort, requireProgram, tempDir } from "./servers.js";
 
 const NGINX = "/usr/sbin/nginx";
@@ -118,11 +119,8 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const confFile = join(dir, "nginx.conf");
   const errorLog = join(dir, "error.log");
   writeFileSync(confFile, config(dir, port, options));
-  const output = createWriteStream(join(dir, "stdout.log"));
   // -e: the error log before the config is read (Debian's default is under /var/log/nginx).
-  const child = spawn(NGINX, ["-p", dir, "-c", confFile, "-e", errorLog, "-g", "daemon off;"], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(output);
-  child.stderr?.pipe(output);
+  const child = spawnLogged(NGINX, ["-p", dir, "-c", confFile, "-e", errorLog, "-g", "daemon off;"], join(dir, "stdout.log"));
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const stop = async () => {
@@ -135,7 +133,6 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       await exited;
       clearTimeout(timer);
     }
-    output.end();
     rmSync(dir, { recursive: true, force: true });
   };
   const host = `127.0.0.1:${port}`;

@@ -6,10 +6,11 @@
  * Durability is traded for speed (fsync off): the server is thrown away with the test.
  * stop() ends it and removes the folder; createDatabase() gives each suite an empty database.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, createWriteStream, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import pg from "pg";
 import { freePort, requireProgram, tempDir } from "./servers.js";
 
@@ -108,8 +109,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
 
   const port = await freePort();
   const logFile = join(dir, "postgres.log");
-  const log = createWriteStream(logFile);
-  const child = spawn(
+  const child = spawnLogged(
     join(bin, "postgres"),
     [
       "-D", dataDir,
@@ -121,10 +121,9 @@ export async function startPostgres(): Promise<RunningPostgres> {
       "-c", "full_page_writes=off",
       "-c", "max_connections=200",
     ],
-    { stdio: ["ignore", "pipe", "pipe"], ...asServer },
+    logFile,
+    asServer,
   );
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const stop = async () => {
@@ -137,7 +136,6 @@ export async function startPostgres(): Promise<RunningPostgres> {
       await exited;
       clearTimeout(timer);
     }
-    log.end();
     rmSync(dir, { recursive: true, force: true });
   };
   const host = "127.0.0.1";

@@ -12,10 +12,11 @@
  * a fresh folder, up to ATTEMPTS times.
  */
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import { distinctPorts, requireProgram, tempDir } from "./servers.js";
 
 export interface RunningRadosgw {
@@ -173,12 +174,9 @@ interface Daemon {
 }
 
 function launch(command: string, args: string[], dir: string, name: string): Daemon {
-  const out = createWriteStream(join(dir, "log", `${name}.out`));
   // setpriv (util-linux) makes the kernel kill the daemon when this process dies, even by a signal
   // that skips the "exit" handler (a test runner ending its worker).
-  const child: ChildProcess = spawn("/usr/bin/setpriv", ["--pdeathsig", "KILL", "--", command, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  const child: ChildProcess = spawnLogged("/usr/bin/setpriv", ["--pdeathsig", "KILL", "--", command, ...args], join(dir, "log", `${name}.out`));
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const died = new Promise<never>((_, reject) => {

@@ -3,11 +3,12 @@
  * and the reference, Debian's `docker-registry` (registry:2.8). Each gets its own port
  * and storage root; stop() kills it and waits for exit.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync, createWriteStream } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { createServer } from "node:net";
+import { spawnLogged } from "./spawn-logged.js";
 import { tlsRequest, type TlsClientOptions } from "./tls.js";
 
 /** The checkout: two levels up from here, or three when compiled into dist/e2e/harness (the bench runs it from there). */
@@ -111,10 +112,7 @@ async function launch(
   endpoint: { listenHost: string; tls?: TlsClientOptions } = { listenHost: "127.0.0.1" },
 ): Promise<RunningRegistry> {
   const logFile = join(logDir, `${kind}.log`);
-  const log = createWriteStream(logFile);
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], cwd: PROJECT_ROOT });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const child = spawnLogged(command, args, logFile, { env, cwd: PROJECT_ROOT });
   const host = `${endpoint.listenHost}:${port}`;
   const url = `${endpoint.tls ? "https" : "http"}://${host}`;
   try {

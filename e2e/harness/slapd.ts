@@ -9,10 +9,11 @@
  * groups must be added online, see addEntry), and TLS with a given certificate (StartTLS on
  * the ldap:// port, plus an ldaps:// port).
  */
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnLogged } from "./spawn-logged.js";
 import { Client } from "ldapts";
 import { freePort, requireProgram, tempDir } from "./servers.js";
 
@@ -120,11 +121,8 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
   const url = `ldap://127.0.0.1:${port}`;
   const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}` : undefined;
   const logFile = join(dir, "slapd.log");
-  const log = createWriteStream(logFile);
   // -d keeps it in the foreground (a child we can stop); "stats" logs connections and operations.
-  const child = spawn(SLAPD, ["-f", conf, "-h", ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`, "-d", "stats"], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const child = spawnLogged(SLAPD, ["-f", conf, "-h", ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`, "-d", "stats"], logFile);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
@@ -133,7 +131,6 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
       await exited;
       clearTimeout(timer);
     }
-    log.end();
     rmSync(dir, { recursive: true, force: true });
   };
   try {

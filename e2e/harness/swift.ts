@@ -8,10 +8,11 @@
  * Swift only ever reads from /etc/swift/ and which holds nothing but the hash prefix/suffix.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { spawnLogged } from "./spawn-logged.js";
 import { distinctPorts, requireProgram, tempDir } from "./servers.js";
 
 export interface RunningSwift {
@@ -161,9 +162,12 @@ user_test_tester = ${KEY} .admin
 use = egg:swift#s3api
 location = us-east-1
 
+# Swift's default of 2 connections to memcached makes requests queue for them once ~100 are in
+# flight (a registry's parallel part copies), then time out and error-limit memcached, failing auth.
 [filter:cache]
 use = egg:swift#memcache
 memcache_servers = 127.0.0.1:${memcachedPort}
+memcache_max_connections = 64
 
 [filter:catch_errors]
 use = egg:swift#catch_errors
@@ -201,11 +205,9 @@ rate_limit_segments_per_sec = 0
 }
 
 function launch(command: string, args: string[], logs: string, name: string): ChildProcess {
-  const log = createWriteStream(join(logs, `${name}.log`));
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  child.once("error", (error) => log.write(`spawn failed: ${error.message}\n`));
+  const logFile = join(logs, `${name}.log`);
+  const child = spawnLogged(command, args, logFile);
+  child.once("error", (error) => appendFileSync(logFile, `spawn failed: ${error.message}\n`));
   return child;
 }
 
