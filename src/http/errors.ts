@@ -22,6 +22,8 @@ export function errorHandler(logger: Logger) {
     let registryError: RegistryError;
     if (mapped instanceof RegistryError) {
       registryError = mapped;
+      // A 5xx the registry answers itself (storage down, ...) is the operator's to look into.
+      if (registryError.status >= 500) logger.warn({ err: registryError.cause ?? registryError, method: req.method, url: req.originalUrl }, `request failed: ${registryError.message}`);
     } else if (isClientError(mapped)) {
       registryError = new RegistryError(mapped.status === 413 ? "SIZE_INVALID" : "UNSUPPORTED", mapped.message, undefined, mapped.status);
     } else if ((mapped as { code?: unknown } | null)?.code === "ECONNRESET" || req.destroyed) {

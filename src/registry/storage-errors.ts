@@ -18,7 +18,12 @@ export async function orUnknown<T>(code: ErrorCode, call: () => Promise<T>, deta
 
 /** Storage failures other than "not found", as the client should see them. */
 export function toRegistryError(error: unknown): unknown {
-  if (error instanceof StorageUnavailableError) return new RegistryError("UNAVAILABLE", "storage backend unavailable");
+  if (error instanceof StorageUnavailableError) {
+    const unavailable = new RegistryError("UNAVAILABLE", "storage backend unavailable");
+    // Kept for the log: the client sees only the code, the operator needs the backend's answer.
+    unavailable.cause = error;
+    return unavailable;
+  }
   if (error instanceof InvalidPathError) return new RegistryError("NAME_INVALID", "invalid path");
   if (error instanceof InvalidOffsetError) return new RegistryError("RANGE_INVALID", "offset beyond end of content", undefined, 416);
   return error;
