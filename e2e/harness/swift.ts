@@ -149,10 +149,15 @@ log_level = WARNING
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl s3api tempauth copy slo dlo proxy-logging proxy-server
 
+# One object server holds everything: the proxy must neither give up on it after 10 s under a
+# registry's parallel part copies nor, after 10 such errors, stop using it for a minute (the
+# defaults, meant for a cluster with other replicas to turn to; here every request would get 503).
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
 allow_account_management = true
+node_timeout = 60
+error_suppression_limit = 1000000
 
 [filter:tempauth]
 use = egg:swift#tempauth
