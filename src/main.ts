@@ -3,6 +3,8 @@
  * The berth CLI: serve | reindex | --version | --help.
  * Wiring is explicit: config → driver → metadata → registry → app → listen.
  */
+// First, before any other module loads (see the module).
+import "./young-generation.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { openDriver } from "../storage-drivers/index.js";
