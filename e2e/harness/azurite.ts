@@ -5,7 +5,6 @@
  * the emulator does not know. Used by the azure driver's tests and the e2e tests on azure, and by
  * the benchmark (with `onDisk`).
  */
-
 import { existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";

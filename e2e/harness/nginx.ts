@@ -6,7 +6,6 @@
  * Everything (config, pid, temp folders, logs) lives in one temp prefix; the access log records
  * which upstream answered each request, so tests can see the requests were spread.
  */
-
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnLogged } from "./spawn-logged.js";
