@@ -6,17 +6,16 @@
 import { Readable } from "node:stream";
 import {
   BlobSASPermissions,
-  BlobServiceClient,
   type BlobItem,
   type ContainerClient,
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
-  type StoragePipelineOptions,
 } from "@azure/storage-blob";
 import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
 import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
 import type { AzureSettings } from "./config.js";
 import { BlobNames } from "./names.js";
+import { createServiceClient } from "./service-client.js";
 import { resumingStream } from "../resuming-reader.js";
 import { walkByListing } from "../walk.js";
 import { azureCodeOf, isTransient, statusOf, withRetries, type RetryPolicy } from "./retry.js";
@@ -57,13 +56,7 @@ export class AzureDriver implements StorageDriver {
     private readonly settings: AzureSettings,
     private readonly options: AzureDriverOptions = {},
   ) {
-    // Retries are ours (retry.ts): one try per SDK call.
-    const pipeline: StoragePipelineOptions = { retryOptions: { maxTries: 1 }, userAgentOptions: { userAgentPrefix: "berth" } };
-    const { connection } = settings;
-    const service =
-      connection.kind === "connectionString"
-        ? BlobServiceClient.fromConnectionString(connection.connectionString, pipeline)
-        : new BlobServiceClient(connection.serviceUrl, new StorageSharedKeyCredential(connection.accountName, connection.accountKey), pipeline);
+    const { service } = createServiceClient(settings.connection);
     this.signer = service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;
     this.container = service.getContainerClient(settings.container);
     this.names = new BlobNames(settings.rootdirectory);

@@ -4,9 +4,8 @@
  * no SDK retries (../retry.ts decides), checksums only where S3 requires them (so S3-compatible
  * stores that know no CRC headers work), and Content-MD5 on DeleteObjects (contentMd5.ts).
  */
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { S3Client } from "@aws-sdk/client-s3";
+import { keepAliveAgents } from "../keep-alive-agents.js";
 import type { S3Settings } from "./config.js";
 import { addDeleteObjectsContentMd5 } from "./content-md5.js";
 
@@ -16,7 +15,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 
 export function createS3Client(settings: S3Settings, maxSockets: number): S3Client {
-  const agentOptions = { keepAlive: true, maxSockets };
+  const agents = keepAliveAgents({ maxSockets, rejectUnauthorized: !settings.skipVerify });
   const client = new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,
@@ -31,8 +30,8 @@ export function createS3Client(settings: S3Settings, maxSockets: number): S3Clie
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent({ ...agentOptions, rejectUnauthorized: !settings.skipVerify }),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
     },
   });
   addDeleteObjectsContentMd5(client);

@@ -6,6 +6,7 @@
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
+import { keepAliveAgents } from "../keep-alive-agents.js";
 import { LiveBody } from "./live-body.js";
 
 export interface HttpRequest {
@@ -31,8 +32,9 @@ export class HttpTransport {
   private readonly httpsAgent: https.Agent;
 
   constructor(private readonly options: HttpOptions) {
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, rejectUnauthorized: !options.insecureSkipVerify });
+    const agents = keepAliveAgents({ maxSockets: options.maxSockets, rejectUnauthorized: !options.insecureSkipVerify });
+    this.httpAgent = agents.http;
+    this.httpsAgent = agents.https;
   }
 
   /** Resolves once the response head arrives; the caller reads or discards the body. */
