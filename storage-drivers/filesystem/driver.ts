@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
 import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
+import { readWholeFile } from "./read-whole-file.js";
 
 /** Where atomic writes and deletes stage their files: inside the root (same filesystem, so rename is atomic), never listed. */
 export const STAGING_DIR = ".berth-tmp";
@@ -286,32 +287,6 @@ async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
     while (done < rest.length && left >= (rest[done] as Buffer).length) left -= (rest[done++] as Buffer).length;
     rest = rest.slice(done);
     if (left > 0) rest[0] = (rest[0] as Buffer).subarray(left);
-  }
-}
-
-/** Most files read whole are links (71 bytes) and manifests (a few KiB). */
-const FIRST_READ = 16 * 1024;
-
-/**
- * readFile in three calls (open, read, close) for a file that fits the first read, where
- * fs.readFile also stats it: links are read on every manifest GET, and each call is a trip
- * to libuv's thread pool. A read that fills the buffer carries on until one returns nothing.
- */
-async function readWholeFile(file: string): Promise<Buffer> {
-  const handle = await open(file, "r");
-  try {
-    const chunks: Buffer[] = [];
-    let size = FIRST_READ;
-    for (;;) {
-      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(size), 0, size, null);
-      chunks.push(buffer.subarray(0, bytesRead));
-      // A regular file's read stops short only at its end.
-      if (bytesRead < size) break;
-      size = Math.min(size * 4, READ_CHUNK);
-    }
-    return chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks);
-  } finally {
-    await handle.close();
   }
 }
 
