@@ -6,7 +6,7 @@
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import https from "node:https";
-import { keepAliveAgents } from "../keep-alive-agents.js";
+import { keepAliveAgents, type KeepAliveAgents } from "../keep-alive-agents.js";
 import { LiveBody } from "./live-body.js";
 
 export interface HttpRequest {
@@ -28,13 +28,10 @@ export interface HttpOptions {
 }
 
 export class HttpTransport {
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly agents: KeepAliveAgents;
 
   constructor(private readonly options: HttpOptions) {
-    const agents = keepAliveAgents({ maxSockets: options.maxSockets, rejectUnauthorized: !options.insecureSkipVerify });
-    this.httpAgent = agents.http;
-    this.httpsAgent = agents.https;
+    this.agents = keepAliveAgents({ maxSockets: options.maxSockets, rejectUnauthorized: !options.insecureSkipVerify });
   }
 
   /** Resolves once the response head arrives; the caller reads or discards the body. */
@@ -55,7 +52,7 @@ export class HttpTransport {
       sendBody = (req) => void writeParts(req, parts).catch((error: unknown) => req.destroy(asError(error)));
     }
     return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, resolve);
+      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.agents.https : this.agents.http }, resolve);
       req.setTimeout(this.options.idleTimeoutMs, () => {
         const error = new Error(`no answer from ${url.host} within ${this.options.idleTimeoutMs} ms`) as NodeJS.ErrnoException;
         error.code = "ETIMEDOUT";
@@ -67,8 +64,8 @@ export class HttpTransport {
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
 
