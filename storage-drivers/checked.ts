@@ -2,7 +2,7 @@ import type { Readable, Writable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "./driver.js";
 import { InvalidPathError, StorageError } from "./errors.js";
 import { Semaphore } from "./semaphore.js";
-import { noteBlobBytes } from "./young-garbage.js";
+import { noteBlobBytes, noteObjectStoreWrite } from "./young-garbage.js";
 
 /** registry:2's path grammar: "/" then segments of [A-Za-z0-9._-], no empty, "." or ".." segment. */
 const PATH_PATTERN = /^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
@@ -14,6 +14,8 @@ export function isValidPath(path: string): boolean {
 export interface CheckedOptions {
   /** Most driver calls in flight at once; further calls wait their turn. */
   maxConcurrency?: number;
+  /** The driver writes to an object store over the network (young-garbage.ts treats its bytes differently). */
+  objectStore?: boolean;
   /** Told about every call when it ends, for metrics and logs. */
   onOperation?: (event: { driver: string; operation: string; durationMs: number; error?: unknown }) => void;
 }
@@ -64,7 +66,7 @@ export class CheckedDriver implements StorageDriver {
 
   async writer(path: string, options?: { append?: boolean }): Promise<FileWriter> {
     const writer = await this.run("writer", path, () => this.inner.writer(path, options));
-    return new CheckedWriter(writer, this.name);
+    return new CheckedWriter(writer, this.name, this.options.objectStore ? noteObjectStoreWrite : noteBlobBytes);
   }
 
   stat(path: string): Promise<FileInfo> {
@@ -119,6 +121,7 @@ class CheckedWriter implements FileWriter {
   constructor(
     private readonly inner: FileWriter,
     private readonly driver: string,
+    private readonly noteBytes: (bytes: number) => void,
   ) {}
 
   get size(): number {
@@ -126,7 +129,7 @@ class CheckedWriter implements FileWriter {
   }
 
   write(chunk: Uint8Array): Promise<void> {
-    noteBlobBytes(chunk.byteLength);
+    this.noteBytes(chunk.byteLength);
     return this.inner.write(chunk).catch((error: unknown) => Promise.reject(normalise(error, this.driver)));
   }
 

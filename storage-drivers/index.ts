@@ -4,7 +4,7 @@ import { FilesystemDriver } from "./filesystem/driver.js";
 import { InMemoryDriver } from "./inmemory/driver.js";
 
 export type DriverParameters = Record<string, unknown>;
-type DriverOptions = Omit<CheckedOptions, "maxConcurrency">;
+type DriverOptions = Omit<CheckedOptions, "maxConcurrency" | "objectStore">;
 
 /** registry:2's default and floor for the filesystem driver's concurrent calls. */
 const FILESYSTEM_DEFAULT_MAXTHREADS = 100;
@@ -57,7 +57,7 @@ export async function openDriver(name: string, parameters: DriverParameters, opt
   if (!load) {
     throw new Error(`storage driver "${name}" is not available in this build (available: ${driverNames().join(", ")})`);
   }
-  return wrap(await load(), parameters, options);
+  return wrap(await load(), parameters, { ...options, objectStore: true });
 }
 
 /** Builds a local driver (filesystem, inmemory) at once, with no import to wait for. */
@@ -69,7 +69,7 @@ function isLocal(name: string): name is LocalDriverName {
   return Object.hasOwn(LOCAL_FACTORIES, name);
 }
 
-function wrap(factory: Factory, parameters: DriverParameters, options: DriverOptions): StorageDriver {
+function wrap(factory: Factory, parameters: DriverParameters, options: DriverOptions & Pick<CheckedOptions, "objectStore">): StorageDriver {
   const { driver, maxConcurrency } = factory(parameters);
   return new CheckedDriver(driver, { ...options, maxConcurrency });
 }

@@ -1,6 +1,6 @@
 /** GET, HEAD and DELETE /v2/<name>/blobs/<digest>. */
 import { pipeline } from "node:stream/promises";
-import { noteBlobBytes } from "../../storage-drivers/young-garbage.js";
+import { noteBlobBytes, OBJECT_STORE_COLLECT_EVERY } from "../../storage-drivers/young-garbage.js";
 import { RegistryError } from "../registry/errors.js";
 import { checkDigest } from "../registry/reference.js";
 import { parseByteRange } from "./byte-range.js";
@@ -65,12 +65,13 @@ export const getBlob: Handler = async (context) => {
 
 /**
  * The first `length` bytes of a blob stream (a range reads only what it covers: leaving the loop
- * destroys the source), each chunk counted towards the young-generation collection (young-garbage.ts).
+ * destroys the source), each chunk counted towards the young-generation collection (young-garbage.ts;
+ * streams come from object stores, since the filesystem driver answers through driver.send).
  */
 async function* firstBytes(source: AsyncIterable<Buffer>, length: number): AsyncIterable<Buffer> {
   let remaining = length;
   for await (const bytes of source) {
-    noteBlobBytes(bytes.length);
+    noteBlobBytes(bytes.length, OBJECT_STORE_COLLECT_EVERY);
     if (bytes.length >= remaining) {
       yield bytes.subarray(0, remaining);
       return;
