@@ -69,7 +69,7 @@ function isLocal(name: string): name is LocalDriverName {
   return Object.hasOwn(LOCAL_FACTORIES, name);
 }
 
-function wrap(factory: Factory, parameters: DriverParameters, options: DriverOptions & Pick<CheckedOptions, "objectStore">): StorageDriver {
+function wrap(factory: Factory, parameters: DriverParameters, options: Omit<CheckedOptions, "maxConcurrency">): StorageDriver {
   const { driver, maxConcurrency } = factory(parameters);
   return new CheckedDriver(driver, { ...options, maxConcurrency });
 }

@@ -50,8 +50,17 @@ let collectors: Collectors | null | undefined;
 let sinceMinor = 0;
 let sinceFull = 0;
 
-/** Counts `bytes` of blob data written or read; every `every` of them, collects the young generation. */
-export function noteBlobBytes(bytes: number, every = COLLECT_EVERY): void {
+/** Counts `bytes` of blob data written to a local store; every COLLECT_EVERY of them, collects the young generation. */
+export function noteBlobBytes(bytes: number): void {
+  collectYoungEvery(bytes, COLLECT_EVERY);
+}
+
+/** Counts `bytes` read from an object store on their way to a client. */
+export function noteObjectStoreRead(bytes: number): void {
+  collectYoungEvery(bytes, OBJECT_STORE_COLLECT_EVERY);
+}
+
+function collectYoungEvery(bytes: number, every: number): void {
   sinceMinor += bytes;
   if (sinceMinor < every) return;
   sinceMinor = 0;
@@ -61,7 +70,7 @@ export function noteBlobBytes(bytes: number, every = COLLECT_EVERY): void {
 
 /** Counts `bytes` written to an object store: young collections as for its reads, and every FULL_COLLECT_EVERY a full one. */
 export function noteObjectStoreWrite(bytes: number): void {
-  noteBlobBytes(bytes, OBJECT_STORE_COLLECT_EVERY);
+  noteObjectStoreRead(bytes);
   sinceFull += bytes;
   if (sinceFull < FULL_COLLECT_EVERY) return;
   sinceFull = 0;

@@ -1,6 +1,6 @@
 /** GET, HEAD and DELETE /v2/<name>/blobs/<digest>. */
 import { pipeline } from "node:stream/promises";
-import { noteBlobBytes, OBJECT_STORE_COLLECT_EVERY } from "../../storage-drivers/young-garbage.js";
+import { noteObjectStoreRead } from "../../storage-drivers/young-garbage.js";
 import { RegistryError } from "../registry/errors.js";
 import { checkDigest } from "../registry/reference.js";
 import { parseByteRange } from "./byte-range.js";
@@ -71,7 +71,7 @@ export const getBlob: Handler = async (context) => {
 async function* firstBytes(source: AsyncIterable<Buffer>, length: number): AsyncIterable<Buffer> {
   let remaining = length;
   for await (const bytes of source) {
-    noteBlobBytes(bytes.length, OBJECT_STORE_COLLECT_EVERY);
+    noteObjectStoreRead(bytes.length);
     if (bytes.length >= remaining) {
       yield bytes.subarray(0, remaining);
       return;
