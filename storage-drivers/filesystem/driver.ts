@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { close as closeCallback, createReadStream, open as openCallback } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import type { Readable, Writable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
 import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
 import { readWholeFile } from "./read-whole-file.js";
+import { sendFile } from "./send-file.js";
+
+const openFile = promisify(openCallback);
+const closeFile = promisify(closeCallback);
 
 /** Where atomic writes and deletes stage their files: inside the root (same filesystem, so rename is atomic), never listed. */
 export const STAGING_DIR = ".berth-tmp";
@@ -56,26 +61,11 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async send(path: string, offset: number, length: number, sink: Writable): Promise<void> {
-    const handle = await this.notFoundAs(path, () => open(this.full(path), "r"));
+    const fd = await this.notFoundAs(path, () => openFile(this.full(path), "r"));
     try {
-      // Buffers in turn: one is read into while the others are on their way to the client.
-      const span = Math.max(length, 1);
-      const size = Math.min(SEND_CHUNK, span);
-      const count = Math.min(SEND_BUFFERS, Math.ceil(span / size));
-      const buffers = Array.from({ length: count }, () => Buffer.allocUnsafeSlow(size));
-      const handedOn: Promise<void>[] = buffers.map(() => Promise.resolve());
-      const end = offset + length;
-      for (let position = offset, turn = 0; position < end; turn = (turn + 1) % count) {
-        await handedOn[turn];
-        const buffer = buffers[turn] as Buffer;
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(size, end - position), position);
-        if (bytesRead === 0) throw new InvalidOffsetError(path, position, this.name);
-        position += bytesRead;
-        handedOn[turn] = writeAndWait(sink, buffer.subarray(0, bytesRead));
-      }
-      await Promise.all(handedOn);
+      await sendFile(fd, { offset, length, chunkSize: SEND_CHUNK, buffers: SEND_BUFFERS }, sink, (position) => new InvalidOffsetError(path, position, this.name));
     } finally {
-      await handle.close();
+      await closeFile(fd);
     }
   }
 
@@ -288,12 +278,4 @@ async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
     rest = rest.slice(done);
     if (left > 0) rest[0] = (rest[0] as Buffer).subarray(left);
   }
-}
-
-/** Writes a chunk; resolves once the sink has handed it on (its buffer may then be reused). */
-function writeAndWait(sink: Writable, chunk: Buffer): Promise<void> {
-  const written = new Promise<void>((resolve, reject) => void sink.write(chunk, (error) => (error ? reject(error) : resolve())));
-  // Awaited later, maybe after the other buffer's write: not an unhandled rejection meanwhile.
-  written.catch(() => undefined);
-  return written;
 }

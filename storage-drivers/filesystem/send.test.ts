@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { PathNotFoundError } from "../errors.js";
+import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
 import { createDriver } from "../index.js";
 
 async function driverWith(path: string, content: Buffer) {
@@ -52,5 +52,13 @@ describe("filesystem send", () => {
     });
     failing.on("error", () => undefined);
     await expect(driver.send!("/big", 0, 2 * 1024 * 1024, failing)).rejects.toThrow(/client went away/);
+  });
+
+  it("fails with InvalidOffsetError when the file ends before the span, after sending what it has", async () => {
+    const content = randomBytes(600_000);
+    const driver = await driverWith("/short", content);
+    const sink = slowSink(0);
+    await expect(driver.send!("/short", 0, content.length + 10, sink.sink)).rejects.toBeInstanceOf(InvalidOffsetError);
+    expect(sink.received().equals(content)).toBe(true);
   });
 });
