@@ -5,7 +5,7 @@
  * The same client code is used against both registries.
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
-import { noteBlobBytes } from "../storage-drivers/young-garbage.js";
+import { noteObjectStoreRead } from "../storage-drivers/young-garbage.js";
 
 export interface HttpResponse {
   status: number;
@@ -61,9 +61,9 @@ export class HttpClient {
           let bodyBytes = 0;
           res.on("data", (chunk: Buffer) => {
             bodyBytes += chunk.length;
-            // Paced young collections, as Berth does for its own chunks: without them this
+            // Paced young collections, as Berth paces its object-store reads: without them this
             // process ran ~26 full collections per 512 MiB pull and the pull figure measured them.
-            noteBlobBytes(chunk.length);
+            noteObjectStoreRead(chunk.length);
             if (options.sink) options.sink(chunk);
             else parts.push(chunk);
           });
