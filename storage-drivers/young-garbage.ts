@@ -36,8 +36,8 @@ export const OBJECT_STORE_COLLECT_EVERY = 2 * 1024 * 1024;
  * part is on its way (the request's chunks waiting, the SDK's objects for the part) outlives
  * young collections and moves to the old generation: 40-50 MB over four concurrent 1 GiB uploads
  * to S3 before V8's first full collection of its own, ~70 s in. One forced collection per 512
- * MiB (25-60 ms) keeps that to a few MB. Reads never force one (it leaves V8's limits low for a while); the
- * filesystem has nothing to hold while a part is on its way.
+ * MiB (25-60 ms) keeps that to a few MB. Reads never force one (it leaves V8's limits low for a
+ * while); the filesystem has nothing to hold while a part is on its way.
  */
 export const FULL_COLLECT_EVERY = 512 * 1024 * 1024;
 

@@ -1,16 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { close as closeCallback, createReadStream, open as openCallback } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import type { Readable, Writable } from "node:stream";
 import type { FileInfo, FileWriter, StorageDriver } from "../driver.js";
 import { InvalidOffsetError, PathNotFoundError } from "../errors.js";
-import { readWholeFile } from "./read-whole-file.js";
+import { closeFile, openFile, readWholeFile } from "./read-whole-file.js";
 import { sendFile } from "./send-file.js";
-
-const openFile = promisify(openCallback);
-const closeFile = promisify(closeCallback);
 
 /** Where atomic writes and deletes stage their files: inside the root (same filesystem, so rename is atomic), never listed. */
 export const STAGING_DIR = ".berth-tmp";

@@ -7,9 +7,10 @@
 import { close, open, read } from "node:fs";
 import { promisify } from "node:util";
 
-const openFile = promisify(open);
+/** open and close through the callback API, for the same reason (also driver.send's). */
+export const openFile = promisify(open);
+export const closeFile = promisify(close);
 const readInto = promisify(read);
-const closeFile = promisify(close);
 
 /** Below Buffer.poolSize / 2, so the first buffer is a slice of Node's pool: links are 71 bytes. */
 const FIRST_READ = 2 * 1024;
